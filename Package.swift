@@ -1,0 +1,60 @@
+// swift-tools-version: 6.2
+// Vitrine: a product-catalogue embedding service.
+// Dependencies flow one way: codecs → imaging → (embedding → storage → indexing) → CLI / server.
+import PackageDescription
+
+let package = Package(
+    name: "Vitrine",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vitrine", targets: ["vitrine"]),
+        .executable(name: "vitrine-bench", targets: ["VitrineBench"]),
+        .library(name: "VitrineImaging", targets: ["VitrineImaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The only C in Vitrine: libjpeg-turbo and libpng behind plain buffers and status codes.
+        .target(
+            name: "CVitrineCodecs",
+            cSettings: [
+                .unsafeFlags(["-O2"], .when(configuration: .debug)),
+            ],
+            linkerSettings: [
+                .linkedLibrary("jpeg"),
+                .linkedLibrary("png"),
+            ]
+        ),
+        // Pixel buffers, format sniffing, EXIF orientation, limits: nothing above sees a pointer.
+        .target(
+            name: "VitrineImaging",
+            dependencies: ["CVitrineCodecs"]
+        ),
+        // The commands of the `vitrine` tool, as a library so tests can run them.
+        .target(
+            name: "VitrineCLI",
+            dependencies: [
+                "VitrineImaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "vitrine",
+            dependencies: ["VitrineCLI"]
+        ),
+        .executableTarget(
+            name: "VitrineBench",
+            dependencies: ["VitrineImaging"]
+        ),
+        .testTarget(
+            name: "VitrineImagingTests",
+            dependencies: ["VitrineImaging"]
+        ),
+        .testTarget(
+            name: "VitrineCLITests",
+            dependencies: ["VitrineCLI", "VitrineImaging"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `vitrine` command-line tool: the root command and its subcommands.
+public struct VitrineCommand: ParsableCommand {
+    /// Names the tool and lists its subcommands.
+    public static let configuration = CommandConfiguration(
+        commandName: "vitrine",
+        abstract: "Product-catalogue embeddings: decode, embed, index and search product images and text.",
+        version: "0.1.0",
+        subcommands: [InspectCommand.self]
+    )
+
+    /// Creates the root command (ArgumentParser calls this).
+    public init() {}
+}

@@ -1,0 +1,9 @@
+import VitrineCLI
+
+/// The `vitrine` executable: everything lives in VitrineCLI.
+@main
+struct VitrineMain {
+    static func main() {
+        VitrineCommand.main()
+    }
+}
