@@ -43,9 +43,13 @@ let package = Package(
             name: "vitrine",
             dependencies: ["VitrineCLI"]
         ),
+        // Release-built benchmarks that print their figures (see BENCHMARKS.md).
         .executableTarget(
             name: "VitrineBench",
-            dependencies: ["VitrineImaging"]
+            dependencies: [
+                "VitrineImaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "VitrineImagingTests",

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Runs the real `vitrine` binary built beside the tests, with a bounded wait.
+enum ProcessRunner {
+    struct Outcome {
+        var status: Int32
+        /// True when the process ended by exiting (not by a signal) before the deadline.
+        var exitedNormally: Bool
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+    }
+
+    /// The built `vitrine` executable (swift test builds every product into the same folder).
+    static let binary: URL = {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("vitrine"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("vitrine"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vitrine"),
+        ]
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        fatalError("the vitrine executable was not found beside the tests: \(candidates.map(\.path))")
+    }()
+
+    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        // Drain both pipes while the process runs, so a chatty process never blocks on a full pipe.
+        let outData = LockedData(), errData = LockedData()
+        out.fileHandleForReading.readabilityHandler = { outData.append($0.availableData) }
+        err.fileHandleForReading.readabilityHandler = { errData.append($0.availableData) }
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        let timedOut = process.isRunning
+        if timedOut {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        process.waitUntilExit()
+        out.fileHandleForReading.readabilityHandler = nil
+        err.fileHandleForReading.readabilityHandler = nil
+        outData.append(out.fileHandleForReading.readDataToEndOfFile())
+        errData.append(err.fileHandleForReading.readDataToEndOfFile())
+        return Outcome(status: process.terminationStatus,
+                       exitedNormally: !timedOut && process.terminationReason == .exit,
+                       stdout: String(decoding: outData.value, as: UTF8.self),
+                       stderr: String(decoding: errData.value, as: UTF8.self))
+    }
+}
+
+/// Bytes appended from pipe callbacks on other threads.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func append(_ more: Data) { lock.lock(); data.append(more); lock.unlock() }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
+}
