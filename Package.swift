@@ -10,9 +10,11 @@ let package = Package(
         .executable(name: "vitrine", targets: ["vitrine"]),
         .executable(name: "vitrine-bench", targets: ["VitrineBench"]),
         .library(name: "VitrineImaging", targets: ["VitrineImaging"]),
+        .library(name: "VitrineEmbedding", targets: ["VitrineEmbedding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The only C in Vitrine: libjpeg-turbo and libpng behind plain buffers and status codes.
@@ -29,13 +31,24 @@ let package = Package(
         // Pixel buffers, format sniffing, EXIF orientation, limits: nothing above sees a pointer.
         .target(
             name: "VitrineImaging",
-            dependencies: ["CVitrineCodecs"]
+            dependencies: ["CVitrineCodecs"],
+            exclude: ["README.md"]
+        ),
+        // The model: image and text features projected into one joint 512-d space.
+        .target(
+            name: "VitrineEmbedding",
+            dependencies: [
+                "VitrineImaging",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
         ),
         // The commands of the `vitrine` tool, as a library so tests can run them.
         .target(
             name: "VitrineCLI",
             dependencies: [
                 "VitrineImaging",
+                "VitrineEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,12 +61,17 @@ let package = Package(
             name: "VitrineBench",
             dependencies: [
                 "VitrineImaging",
+                "VitrineEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "VitrineImagingTests",
             dependencies: ["VitrineImaging"]
+        ),
+        .testTarget(
+            name: "VitrineEmbeddingTests",
+            dependencies: ["VitrineEmbedding", "VitrineImaging"]
         ),
         .testTarget(
             name: "VitrineCLITests",

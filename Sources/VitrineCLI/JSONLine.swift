@@ -6,6 +6,8 @@ enum JSONValue: Sendable, Equatable {
     case string(String)
     case int(Int)
     case double(Double)
+    /// A Float, printed with the fewest digits that read back to the same Float.
+    case float(Float)
     case bool(Bool)
     case null
     case array([JSONValue])
@@ -25,6 +27,8 @@ enum JSONValue: Sendable, Equatable {
         case .string(let text): JSONValue.quote(text, into: &out)
         case .int(let value): out += String(value)
         case .double(let value):
+            out += value.isFinite ? String(value) : "null"
+        case .float(let value):
             out += value.isFinite ? String(value) : "null"
         case .bool(let value): out += value ? "true" : "false"
         case .null: out += "null"

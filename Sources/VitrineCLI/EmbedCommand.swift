@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import VitrineEmbedding
+import VitrineImaging
+
+/// `vitrine embed IMAGE... [--text T]` and `vitrine embed --text T`.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Print embeddings as JSON lines: image vectors, fused with --text, or a text vector alone.",
+        discussion: """
+            One line per image, in order: {"file", "model", "dimension", "vector"} — the image vector, or the \
+            fused product vector when --text is given. With no image, one line {"text", "model", "dimension", \
+            "vector"} for the text. An undecodable file gives {"file", "error": {"code", "message"}}, the others \
+            are still embedded, and the exit status is 1. Images are embedded in parallel on every core.
+            """
+    )
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var limits: LimitOptions
+
+    @Option(help: "Text to embed alone, or to fuse with each image (as the product's name).")
+    var text: String?
+
+    @Option(help: "Parallel workers (default: every core).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Argument(help: "Image files (PNG or JPEG).")
+    var images: [String] = []
+
+    func validate() throws {
+        if images.isEmpty && text == nil { throw ValidationError("give image files, --text, or both") }
+        if let text, TextNormalizer.tokens(text).isEmpty { throw ValidationError("--text has no words to embed") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let embedder = try model.load(limits: try limits.decodeLimits())
+        let textVector = try text.map { text throws in
+            do throws(EmbeddingError) { return try embedder.embedText(text) } catch { throw CLIError(error.description) }
+        }
+        if images.isEmpty, let text, let textVector {
+            JSONLineWriter.write(.object([("text", .string(text))] + Self.vectorFields(textVector)))
+            return
+        }
+        var failures = 0
+        // Windows of files are embedded in parallel; lines come out in input order.
+        let window = max(jobs * 8, 16)
+        for start in stride(from: 0, to: images.count, by: window) {
+            let files = Array(images[start..<min(start + window, images.count)])
+            let results = ParallelMap.run(files, workers: jobs) { file -> Result<Embedding, EmbeddingError> in
+                Result { () throws(EmbeddingError) in
+                    let image = try embedder.embedImage(atPath: file)
+                    return textVector.map { embedder.fuse(image: image, text: $0) } ?? image
+                }
+            }
+            for (file, result) in zip(files, results) {
+                switch result {
+                case .success(let vector):
+                    JSONLineWriter.write(.object([("file", .string(file))] + Self.vectorFields(vector)))
+                case .failure(let error):
+                    failures += 1
+                    let code = error.imaging?.code.rawValue ?? error.code.rawValue
+                    JSONLineWriter.write(.object([("file", .string(file)),
+                                                  ("error", .object([("code", .string(code)), ("message", .string(error.message))]))]))
+                }
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+
+    static func vectorFields(_ embedding: Embedding) -> [(String, JSONValue)] {
+        [("model", .string(embedding.model)), ("dimension", .int(embedding.vector.count)),
+         ("vector", .array(embedding.vector.map { .float($0) }))]
+    }
+}

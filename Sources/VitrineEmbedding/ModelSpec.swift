@@ -1,0 +1,42 @@
+/// The fixed shape of Vitrine's model, version by version. Anything here that
+/// changes the vectors (a weight, a bin, a size) needs a new ``version`` and
+/// new golden vectors (see `vitrine model goldens`).
+public enum ModelSpec {
+    /// The model's name.
+    public static let name = "vitrine-clip"
+    /// The version of weights and features this build computes.
+    public static let version = 1
+    /// `name@version`, carried by every vector.
+    public static var id: String { "\(name)@\(version)" }
+    /// The seed the committed weights were generated with.
+    public static let defaultSeed: UInt64 = 20_261_129
+    /// The joint space's dimension.
+    public static let dimension = 512
+
+    /// Dimensions 0..<imageSubspace hold image features (colour, patches);
+    /// the rest hold text n-grams.
+    public static let imageSubspace = 256
+
+    /// Hashed text buckets (the text block's inputs).
+    public static let textBuckets = 1 << 16
+    /// Non-zero ±1 entries per text bucket in the sparse projection.
+    public static let textNonzeros = 8
+
+    /// Field weights in the text features.
+    static let nameWeight: Float = 2.0
+    static let descriptionWeight: Float = 1.0
+    static let metadataWeight: Float = 0.5
+
+    /// Block weights inside the image vector.
+    static let colourBlockWeight: Float = 0.35
+    static let patchBlockWeight: Float = 0.65
+    /// Weight of the colour-word bridge inside a text vector (the n-grams weigh 1).
+    static let colourBridgeWeight: Float = 0.5
+
+    /// The decoder's target: JPEG is DCT-scaled down to the smallest size that
+    /// still covers the working image's side.
+    public static var decodeTarget: Int { WorkingImage.side }
+
+    /// The base file name of the weights and manifest in `models/`.
+    public static var fileStem: String { "\(name)-v\(version)" }
+}

@@ -1,0 +1,112 @@
+/// Spatial patches: the product's bounding box cut into a 4×4 grid; each cell
+/// holds a histogram of gradient orientations (shape and texture) and its mean
+/// lightness (luma, so that a grayscale copy describes the same way; hue and
+/// saturation live in the colour histogram). Pixels are shared between neighbouring cells with bilinear weights
+/// and orientations between neighbouring bins, so a few pixels of shift,
+/// crop or rotation change little.
+///
+/// Mirror pooling: cell (row, column) is added to the reflection of cell
+/// (row, 3 − column) — reflected orientations θ → π − θ — so a horizontally
+/// flipped photo gives exactly the same descriptor.
+enum PatchGrid {
+    static let cells = 4
+    static let orientationBins = 8
+    /// Orientation part: rows × column pairs × bins.
+    static let orientationDimension = cells * (cells / 2) * orientationBins
+    /// Lightness part: rows × column pairs.
+    static let colourDimension = cells * (cells / 2)
+    /// Length of the patch descriptor.
+    static let dimension = orientationDimension + colourDimension
+    /// Weight of the colour part against the orientation part.
+    static let colourShare: Float = 0.5
+
+    static func describe(_ image: WorkingImage, mask: BackgroundMask) -> [Float] {
+        let width = image.width, height = image.height
+        let box = mask.box
+        let boxWidth = Float(box.x1 - box.x0 + 1), boxHeight = Float(box.y1 - box.y0 + 1)
+        let cellWidth = boxWidth / Float(cells), cellHeight = boxHeight / Float(cells)
+        let orientation = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells * orientationBins)
+        let colourSum = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells)
+        let colourWeight = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells)
+        orientation.initialize(repeating: 0, count: cells * cells * orientationBins)
+        colourSum.initialize(repeating: 0, count: cells * cells)
+        colourWeight.initialize(repeating: 0, count: cells * cells)
+        defer {
+            orientation.deallocate()
+            colourSum.deallocate()
+            colourWeight.deallocate()
+        }
+        var luma = [Float](repeating: 0, count: width * height)
+        for index in luma.indices {
+            luma[index] = 0.299 * image.red[index] + 0.587 * image.green[index] + 0.114 * image.blue[index]
+        }
+        let binScale = Float(orientationBins) / Float.pi
+        for y in box.y0...box.y1 {
+            let v = (Float(y - box.y0) + 0.5) / cellHeight - 0.5
+            let row0 = Int((v).rounded(.down)), rowT = v - Float(row0)
+            for x in box.x0...box.x1 {
+                let index = y * width + x
+                let u = (Float(x - box.x0) + 0.5) / cellWidth - 0.5
+                let column0 = Int((u).rounded(.down)), columnT = u - Float(column0)
+                // Central differences, clamped at the picture's edges.
+                let gx = luma[y * width + min(x + 1, width - 1)] - luma[y * width + max(x - 1, 0)]
+                let gy = luma[min(y + 1, height - 1) * width + x] - luma[max(y - 1, 0) * width + x]
+                let magnitude = (gx * gx + gy * gy).squareRoot()
+                var angle = FastMath.atan2(gy, gx)
+                if angle < 0 { angle += Float.pi }
+                if angle >= Float.pi { angle -= Float.pi }
+                let position = angle * binScale - 0.5
+                let bin0Raw = Int((position).rounded(.down))
+                let binT = position - Float(bin0Raw)
+                let bin0 = (bin0Raw + orientationBins) % orientationBins
+                let bin1 = (bin0 + 1) % orientationBins
+                let weight = mask.weights[index]
+                let lightness = luma[index]
+                let shares = (((1 - rowT) * (1 - columnT)), ((1 - rowT) * columnT), (rowT * (1 - columnT)), (rowT * columnT))
+                let low = magnitude * (1 - binT), high = magnitude * binT
+                @inline(__always) func add(_ row: Int, _ column: Int, _ share: Float) {
+                    guard row >= 0, row < cells, column >= 0, column < cells, share > 0 else { return }
+                    let cell = row * cells + column
+                    orientation[cell * orientationBins + bin0] += share * low
+                    orientation[cell * orientationBins + bin1] += share * high
+                    let cwt = share * weight
+                    colourSum[cell] += cwt * lightness
+                    colourWeight[cell] += cwt
+                }
+                add(row0, column0, shares.0)
+                add(row0, column0 + 1, shares.1)
+                add(row0 + 1, column0, shares.2)
+                add(row0 + 1, column0 + 1, shares.3)
+            }
+        }
+        // Mirror pooling.
+        var pooledOrientation = [Float](repeating: 0, count: orientationDimension)
+        var pooledColour = [Float](repeating: 0, count: colourDimension)
+        for row in 0..<cells {
+            for pair in 0..<(cells / 2) {
+                let left = row * cells + pair, right = row * cells + (cells - 1 - pair)
+                let out = row * (cells / 2) + pair
+                for bin in 0..<orientationBins {
+                    pooledOrientation[out * orientationBins + bin] =
+                        orientation[left * orientationBins + bin]
+                        + orientation[right * orientationBins + (orientationBins - 1 - bin)]
+                }
+                let total = colourWeight[left] + colourWeight[right]
+                // An empty cell pair reads as white, like the background around the product.
+                pooledColour[out] = total > 0 ? (colourSum[left] + colourSum[right]) / total : 1
+            }
+        }
+        // Orientation: square root (dampens strong edges). Both parts: the mean removed (what every
+        // product shares says nothing about which product it is), then unit length.
+        for index in pooledOrientation.indices { pooledOrientation[index] = pooledOrientation[index].squareRoot() }
+        VectorMath.center(&pooledOrientation)
+        VectorMath.normalize(&pooledOrientation)
+        VectorMath.center(&pooledColour)
+        VectorMath.normalize(&pooledColour)
+        var descriptor = pooledOrientation
+        descriptor.reserveCapacity(dimension)
+        for value in pooledColour { descriptor.append(value * colourShare) }
+        VectorMath.normalize(&descriptor)
+        return descriptor
+    }
+}
