@@ -39,23 +39,35 @@ struct BackgroundMask {
                 && abs(image.blue[index] - background.2) <= Self.tolerance
         }
         let nearBorder = border.filter(near).count
+        // Border pixels can repeat (a one-pixel-wide picture); the fill marks each once.
         var isBackground = [Bool](repeating: false, count: count)
         // Only a mostly uniform border is a studio background; a photo cut to the product has none.
         if nearBorder * 2 >= border.count {
-            var stack = border.filter(near)
-            for index in stack { isBackground[index] = true }
-            while let index = stack.popLast() {
-                let x = index % width, y = index / width
-                @inline(__always) func visit(_ next: Int) {
-                    if !isBackground[next] && near(next) {
-                        isBackground[next] = true
-                        stack.append(next)
-                    }
+            isBackground.withUnsafeMutableBufferPointer { marked in
+                let stack = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+                defer { stack.deallocate() }
+                var top = 0
+                for index in border where !marked[index] && near(index) {
+                    marked[index] = true
+                    stack[top] = Int32(index)
+                    top += 1
                 }
-                if x > 0 { visit(index - 1) }
-                if x + 1 < width { visit(index + 1) }
-                if y > 0 { visit(index - width) }
-                if y + 1 < height { visit(index + width) }
+                while top > 0 {
+                    top -= 1
+                    let index = Int(stack[top])
+                    let x = index % width, y = index / width
+                    @inline(__always) func push(_ next: Int, _ top: inout Int) {
+                        if !marked[next] && near(next) {
+                            marked[next] = true
+                            stack[top] = Int32(next)
+                            top += 1
+                        }
+                    }
+                    if x > 0 { push(index - 1, &top) }
+                    if x + 1 < width { push(index + 1, &top) }
+                    if y > 0 { push(index - width, &top) }
+                    if y + 1 < height { push(index + width, &top) }
+                }
             }
         }
         var foreground = 0

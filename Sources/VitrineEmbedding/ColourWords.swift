@@ -26,7 +26,7 @@ enum ColourWords {
     ]
 
     /// Normalised words (accents already folded) naming a base colour, with an implied shade.
-    static let words: [String: (colour: String, shade: Shade)] = {
+    static let wordList: [String: (colour: String, shade: Shade)] = {
         var words: [String: (String, Shade)] = [:]
         func add(_ colour: String, _ names: [String], _ shade: Shade = .normal) {
             for name in names { words[name] = (colour, shade) }
@@ -56,21 +56,32 @@ enum ColourWords {
         return words
     }()
 
+    /// The same words keyed by their token hash (see ``StableHash/word(_:kind:)``).
+    static let words: [UInt64: (colour: String, shade: Shade)] = Dictionary(
+        uniqueKeysWithValues: wordList.map { (StableHash.word($0.key), $0.value) })
+
+    /// The hash of "or", which is gold only next to a modifier (it is also the French conjunction).
+    static let orHash = StableHash.word("or")
+
+    /// Shade modifiers keyed by token hash.
+    static let modifiers: [UInt64: Shade] = Dictionary(
+        uniqueKeysWithValues: modifierList.map { (StableHash.word($0.key), $0.value) })
+
     /// Shade modifiers: English ones precede the colour, French ones follow it (either is accepted).
-    static let modifiers: [String: Shade] = [
+    static let modifierList: [String: Shade] = [
         "light": .light, "pale": .light, "clair": .light, "claire": .light, "clairs": .light, "claires": .light,
         "pastel": .light, "soft": .light,
         "dark": .dark, "deep": .dark, "fonce": .dark, "foncee": .dark, "fonces": .dark, "foncees": .dark,
         "sombre": .dark, "profond": .dark,
     ]
 
-    /// The colours named in a token list, as sRGB prototypes in 0...1.
-    static func mentions(in tokens: [String]) -> [(Float, Float, Float)] {
+    /// The colours named in a list of token hashes (0 separates fields), as sRGB prototypes in 0...1.
+    static func mentions(in tokens: [UInt64]) -> [(Float, Float, Float)] {
         var found: [(Float, Float, Float)] = []
         for (index, token) in tokens.enumerated() {
             guard let entry = words[token] else { continue }
             // "or" (gold) is also the French conjunction: only count it next to a colour modifier.
-            if token == "or" && !(index > 0 && modifiers[tokens[index - 1]] != nil) { continue }
+            if token == orHash && !(index > 0 && modifiers[tokens[index - 1]] != nil) { continue }
             var shade = entry.shade
             if index > 0, let modifier = modifiers[tokens[index - 1]] { shade = modifier }
             if index + 1 < tokens.count, let modifier = modifiers[tokens[index + 1]] { shade = modifier }

@@ -132,16 +132,17 @@ enum Projection {
     static func sparse(_ features: [TextFeatures.Feature], _ weights: [UInt16], into out: UnsafeMutableBufferPointer<Float>) {
         let entryScale = 1 / Float(ModelSpec.textNonzeros).squareRoot()
         let mask = UInt64(ModelSpec.textBuckets - 1)
+        let output = out.baseAddress!
         weights.withUnsafeBufferPointer { w in
+            let table = w.baseAddress!
             for feature in features {
                 let bucket = Int(feature.hash & mask)
-                let signed = feature.hash >> 63 == 0 ? feature.weight : -feature.weight
-                let value = signed * entryScale
-                let base = bucket * ModelSpec.textNonzeros
+                // The feature's sign is its hash's top bit; each entry's sign its own top bit.
+                let value = (feature.weight * entryScale).bitPattern ^ UInt32(truncatingIfNeeded: (feature.hash >> 63) << 31)
+                let base = table + bucket * ModelSpec.textNonzeros
                 for entry in 0..<ModelSpec.textNonzeros {
-                    let packed = w[base + entry]
-                    let row = Int(packed & 0x7FFF)
-                    out[row] += packed & 0x8000 == 0 ? value : -value
+                    let packed = base[entry]
+                    output[Int(packed & 0x7FFF)] += Float(bitPattern: value ^ (UInt32(packed & 0x8000) << 16))
                 }
             }
         }

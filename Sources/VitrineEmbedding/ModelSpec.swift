@@ -18,7 +18,7 @@ public enum ModelSpec {
     public static let imageSubspace = 256
 
     /// Hashed text buckets (the text block's inputs).
-    public static let textBuckets = 1 << 16
+    public static let textBuckets = 1 << 14
     /// Non-zero ±1 entries per text bucket in the sparse projection.
     public static let textNonzeros = 8
 

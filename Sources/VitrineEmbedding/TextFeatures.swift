@@ -21,6 +21,9 @@ struct TextFeatures {
     static let characterGramWeight: Float = 0.25
     static let characterGramSizes = 3...5
 
+    /// The stopwords' token hashes.
+    static let stopwordHashes: Set<UInt64> = Set(stopwords.map { StableHash.word($0) })
+
     /// Common English and French words that carry no product meaning.
     static let stopwords: Set<String> = [
         "a", "an", "the", "and", "or", "of", "for", "with", "in", "on", "to", "by", "at", "from", "is", "it", "its",
@@ -31,38 +34,51 @@ struct TextFeatures {
     ]
 
     init(_ text: ProductText) {
-        var table = FeatureTable()
-        var colourTokens: [String] = []
-        for (field, weight) in [(text.name, ModelSpec.nameWeight), (text.description, ModelSpec.descriptionWeight),
-                                (text.metadata, ModelSpec.metadataWeight)] where !field.isEmpty {
-            let tokens = TextNormalizer.tokens(field)
-            let words = tokens.map { String(String.UnicodeScalarView($0.compactMap(Unicode.Scalar.init))) }
-            colourTokens += words
-            colourTokens.append("") // fields do not run into each other
-            var previous: [UInt32]? = nil
-            for (token, word) in zip(tokens, words) {
-                if Self.stopwords.contains(word) { continue }
-                var unigram = StableHash(kind: 1)
-                for scalar in token { unigram.combine(scalar: scalar) }
-                table.add(unigram.finalized, weight, kind: 0)
+        let fields = [(TextNormalizer.tokens(text.name), ModelSpec.nameWeight),
+                      (TextNormalizer.tokens(text.description), ModelSpec.descriptionWeight),
+                      (TextNormalizer.tokens(text.metadata), ModelSpec.metadataWeight)]
+        // At most: a unigram, a bigram and 3·(length + 2) character grams per token.
+        var bound = 0
+        for (tokens, _) in fields {
+            for token in tokens { bound += 2 + 3 * (token.count + 2) }
+        }
+        var table = FeatureTable(capacity: bound)
+        var tokenHashes: [UInt64] = []
+        var padded: [UInt32] = []
+        padded.reserveCapacity(32)
+        for (tokens, weight) in fields where !tokens.isEmpty {
+            var previous: UInt64? = nil
+            for token in tokens {
+                let unigram = StableHash.token(token, kind: 1)
+                tokenHashes.append(unigram)
+                if Self.stopwordHashes.contains(unigram) { continue }
+                table.add(unigram, weight, kind: 0)
                 if let previous {
+                    // A bigram: the two word hashes mixed, order-sensitive.
                     var bigram = StableHash(kind: 2)
-                    for scalar in previous { bigram.combine(scalar: scalar) }
-                    bigram.combine(scalar: 0x20)
-                    for scalar in token { bigram.combine(scalar: scalar) }
+                    bigram.combine(scalar: UInt32(truncatingIfNeeded: previous))
+                    bigram.combine(scalar: UInt32(truncatingIfNeeded: previous >> 32))
+                    bigram.combine(scalar: UInt32(truncatingIfNeeded: unigram))
+                    bigram.combine(scalar: UInt32(truncatingIfNeeded: unigram >> 32))
                     table.add(bigram.finalized, weight, kind: 1)
                 }
-                previous = token
+                previous = unigram
                 // Character grams of "<token>", boundaries included.
-                let padded = [0x3C] + token + [0x3E]
-                for size in Self.characterGramSizes where padded.count >= size {
-                    for start in 0...(padded.count - size) {
-                        var gram = StableHash(kind: 3)
-                        for offset in 0..<size { gram.combine(scalar: padded[start + offset]) }
-                        table.add(gram.finalized, weight, kind: 2)
+                padded.removeAll(keepingCapacity: true)
+                padded.append(0x3C)
+                padded.append(contentsOf: token)
+                padded.append(0x3E)
+                padded.withUnsafeBufferPointer { scalars in
+                    for size in Self.characterGramSizes where scalars.count >= size {
+                        for start in 0...(scalars.count - size) {
+                            var gram = StableHash(kind: 3)
+                            for offset in 0..<size { gram.combine(scalar: scalars[start + offset]) }
+                            table.add(gram.finalized, weight, kind: 2)
+                        }
                     }
                 }
             }
+            tokenHashes.append(0) // fields do not run into each other
         }
         let kindWeights = [Self.unigramWeight, Self.bigramWeight, Self.characterGramWeight]
         features = table.entries.map { entry in
@@ -70,48 +86,63 @@ struct TextFeatures {
             let sublinear = tf <= 1 ? tf : Float(1 + Foundation.log(Double(tf)))
             return Feature(hash: entry.hash, weight: kindWeights[Int(entry.kind)] * sublinear)
         }
-        colours = ColourWords.mentions(in: colourTokens)
+        colours = ColourWords.mentions(in: tokenHashes)
     }
 }
 
-/// A small open-addressing table from feature hash to accumulated weight,
-/// in first-seen order (so the projection sums in a fixed order).
-struct FeatureTable {
+/// An open-addressing table from feature hash to accumulated weight, sized
+/// once for the most features a text can produce, in first-seen order (so the
+/// projection sums in a fixed order). Storage is raw memory: this is the text
+/// embedding's inner loop.
+struct FeatureTable: ~Copyable {
     struct Entry {
         var hash: UInt64
         var count: Float
         var kind: UInt8
     }
 
-    private(set) var entries: [Entry] = []
-    private var slots = [Int32](repeating: -1, count: 256)
+    private let slots: UnsafeMutablePointer<Int32>
+    private let mask: Int
+    private let storage: UnsafeMutablePointer<Entry>
+    private let capacity: Int
+    private(set) var count = 0
 
+    /// A table for at most `capacity` distinct features.
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        var size = 16
+        while size < self.capacity * 2 { size <<= 1 }
+        mask = size - 1
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: -1, count: size)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        slots.deallocate()
+        storage.deallocate()
+    }
+
+    @inline(__always)
     mutating func add(_ hash: UInt64, _ weight: Float, kind: UInt8) {
-        if entries.count * 2 >= slots.count { grow() }
-        let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
-            let index = slots[slot]
+            let index = Int(slots[slot])
             if index < 0 {
-                slots[slot] = Int32(entries.count)
-                entries.append(Entry(hash: hash, count: weight, kind: kind))
+                precondition(count < capacity, "feature table sized too small")
+                slots[slot] = Int32(count)
+                (storage + count).initialize(to: Entry(hash: hash, count: weight, kind: kind))
+                count += 1
                 return
             }
-            if entries[Int(index)].hash == hash {
-                entries[Int(index)].count += weight
+            if storage[index].hash == hash {
+                storage[index].count += weight
                 return
             }
             slot = (slot + 1) & mask
         }
     }
 
-    private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for (index, entry) in entries.enumerated() {
-            var slot = Int(truncatingIfNeeded: entry.hash) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index)
-        }
-    }
+    /// The entries in first-seen order.
+    var entries: UnsafeBufferPointer<Entry> { UnsafeBufferPointer(start: storage, count: count) }
 }

@@ -1,61 +1,47 @@
 import Foundation
 
-/// Unicode normalisation for text features: NFKC-compatible folding, case
-/// folding and accent folding, so "Très BON produit" and "tres bon produit"
-/// give the same tokens; then tokenisation into words of letters and digits.
+/// Unicode normalisation for text features: compatibility folding (as NFKC
+/// does), case folding and accent folding, so "Très BON produit" and
+/// "tres bon produit" give the same tokens; then tokenisation into words of
+/// letters and digits.
 public enum TextNormalizer {
-    /// Tokens of `text`: compatibility-decomposed (NFKD, which folds the same
-    /// compatibility forms as NFKC), combining marks removed, lower-cased, a few
-    /// ligatures expanded (ß→ss, œ→oe, æ→ae), split on anything that is not a
-    /// letter or a digit. Each token is its Unicode scalar values.
+    /// Tokens of `text`: each scalar compatibility-decomposed (NFKD), combining
+    /// marks dropped, lower-cased, a few ligatures expanded (ß→ss, œ→oe, æ→ae),
+    /// split on anything that is not a letter or a digit. Each token is its
+    /// Unicode scalar values.
     public static func tokens(_ text: String) -> [[UInt32]] {
         var tokens: [[UInt32]] = []
         var current: [UInt32] = []
-        current.reserveCapacity(16)
-        func flush() {
-            if !current.isEmpty {
-                tokens.append(current)
-                current.removeAll(keepingCapacity: true)
-            }
-        }
-        if text.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII fast path: no normalisation needed.
-            for byte in text.utf8 {
-                switch byte {
-                case 0x41...0x5A: current.append(UInt32(byte) + 0x20)
-                case 0x61...0x7A, 0x30...0x39: current.append(UInt32(byte))
-                default: flush()
-                }
-            }
-            flush()
-            return tokens
-        }
-        for scalar in text.decomposedStringWithCompatibilityMapping.unicodeScalars {
-            let properties = scalar.properties
-            switch properties.generalCategory {
-            case .nonspacingMark, .enclosingMark:
-                continue // accents fold away; the letter they sat on was already kept
-            case .spacingMark:
-                current.append(scalar.value) // vowel signs of Indic scripts belong to their word
-                continue
-            default:
-                break
-            }
-            if properties.isAlphabetic || properties.numericType != nil {
-                switch scalar.value {
-                case 0xDF: current += [0x73, 0x73]          // ß → ss
-                case 0x153, 0x152: current += [0x6F, 0x65]  // œ → oe
-                case 0xE6, 0xC6: current += [0x61, 0x65]    // æ → ae
-                case 0x41...0x5A: current.append(scalar.value + 0x20)
-                case 0x61...0x7A, 0x30...0x39: current.append(scalar.value)
+        current.reserveCapacity(24)
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x80 {
+                // ASCII: letters folded to lower case, digits kept, the rest separates.
+                switch value {
+                case 0x41...0x5A: current.append(value + 0x20)
+                case 0x61...0x7A, 0x30...0x39: current.append(value)
                 default:
-                    for folded in properties.lowercaseMapping.unicodeScalars { current.append(folded.value) }
+                    if !current.isEmpty {
+                        tokens.append(current)
+                        current.removeAll(keepingCapacity: true)
+                    }
                 }
-            } else {
-                flush()
+                continue
+            }
+            let folding = value < UInt32(latinTable.count) ? latinTable[Int(value)] : fold(scalar)
+            switch folding {
+            case .separator:
+                if !current.isEmpty {
+                    tokens.append(current)
+                    current.removeAll(keepingCapacity: true)
+                }
+            case .mark:
+                continue // an accent on the previous letter: folded away
+            case .letters(let letters):
+                current.append(contentsOf: letters)
             }
         }
-        flush()
+        if !current.isEmpty { tokens.append(current) }
         return tokens
     }
 
@@ -64,5 +50,48 @@ public enum TextNormalizer {
         tokens(text).map { token in
             String(String.UnicodeScalarView(token.compactMap(Unicode.Scalar.init)))
         }.joined(separator: " ")
+    }
+
+    /// What one scalar becomes.
+    enum Folding {
+        case separator
+        case mark
+        case letters([UInt32])
+    }
+
+    /// Precomputed foldings for U+0000–U+024F (ASCII, Latin-1, Latin Extended-A and B):
+    /// the scripts of most catalogue text, so the common case never calls into Unicode tables.
+    static let latinTable: [Folding] = (0..<0x250).map { value in
+        Unicode.Scalar(UInt32(value)).map(fold) ?? .separator
+    }
+
+    /// Folds one scalar: NFKD, marks dropped, lower-cased, ligatures expanded.
+    static func fold(_ scalar: Unicode.Scalar) -> Folding {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark: return .mark
+        case .spacingMark: return .letters([scalar.value]) // vowel signs of Indic scripts belong to their word
+        default: break
+        }
+        var letters: [UInt32] = []
+        for part in String(Character(scalar)).decomposedStringWithCompatibilityMapping.unicodeScalars {
+            let properties = part.properties
+            switch properties.generalCategory {
+            case .nonspacingMark, .enclosingMark: continue
+            default: break
+            }
+            guard properties.isAlphabetic || properties.numericType != nil else {
+                // A compatibility form can hold a separator (e.g. "½" → "1⁄2"): keep what we have.
+                if letters.isEmpty { continue }
+                return .letters(letters)
+            }
+            switch part.value {
+            case 0xDF: letters += [0x73, 0x73]          // ß → ss
+            case 0x153, 0x152: letters += [0x6F, 0x65]  // œ → oe
+            case 0xE6, 0xC6: letters += [0x61, 0x65]    // æ → ae
+            default:
+                for folded in properties.lowercaseMapping.unicodeScalars { letters.append(folded.value) }
+            }
+        }
+        return letters.isEmpty ? .separator : .letters(letters)
     }
 }

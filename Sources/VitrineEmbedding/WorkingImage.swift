@@ -20,50 +20,56 @@ struct WorkingImage {
         let height = max(1, Int((Float(source.height) * scale).rounded()))
         let horizontal = Resampler.taps(from: source.width, to: width)
         let vertical = Resampler.taps(from: source.height, to: height)
-        // Horizontal pass: source rows × working columns, three planes.
-        var rows = [Float](repeating: 0, count: source.height * width * 3)
-        source.pixels.withUnsafeBufferPointer { input in
-            rows.withUnsafeMutableBufferPointer { out in
-                for y in 0..<source.height {
-                    let rowBase = y * source.width * 3
-                    for x in 0..<width {
-                        var r: Float = 0, g: Float = 0, b: Float = 0
-                        for tap in horizontal[x] {
-                            let index = rowBase + tap.index * 3
-                            r += tap.weight * Float(input[index])
-                            g += tap.weight * Float(input[index + 1])
-                            b += tap.weight * Float(input[index + 2])
-                        }
-                        let o = (y * width + x) * 3
-                        out[o] = r
-                        out[o + 1] = g
-                        out[o + 2] = b
-                    }
-                }
-            }
-        }
         let count = width * height
-        var red = [Float](repeating: 0, count: count)
-        var green = [Float](repeating: 0, count: count)
-        var blue = [Float](repeating: 0, count: count)
-        let normalise: Float = 1 / 255
-        rows.withUnsafeBufferPointer { input in
-            for y in 0..<height {
+        let sourceWidth = source.width, sourceHeight = source.height
+        // Horizontal pass: source rows × working columns, RGB interleaved.
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: sourceHeight * width * 3)
+        defer { rows.deallocate() }
+        source.pixels.withUnsafeBufferPointer { input in
+            let pixels = input.baseAddress!
+            for y in 0..<sourceHeight {
+                let rowBase = y * sourceWidth * 3
                 for x in 0..<width {
                     var r: Float = 0, g: Float = 0, b: Float = 0
-                    for tap in vertical[y] {
-                        let index = (tap.index * width + x) * 3
-                        r += tap.weight * input[index]
-                        g += tap.weight * input[index + 1]
-                        b += tap.weight * input[index + 2]
+                    for tap in horizontal[x] {
+                        let index = rowBase + tap.index * 3
+                        r += tap.weight * Float(pixels[index])
+                        g += tap.weight * Float(pixels[index + 1])
+                        b += tap.weight * Float(pixels[index + 2])
                     }
-                    let o = y * width + x
-                    red[o] = min(max(r * normalise, 0), 1)
-                    green[o] = min(max(g * normalise, 0), 1)
-                    blue[o] = min(max(b * normalise, 0), 1)
+                    let o = (y * width + x) * 3
+                    rows[o] = r
+                    rows[o + 1] = g
+                    rows[o + 2] = b
                 }
             }
         }
+        // Vertical pass into three planes, scaled to 0...1.
+        let normalise: Float = 1 / 255
+        var planes = (red: [Float](repeating: 0, count: count), green: [Float](repeating: 0, count: count),
+                      blue: [Float](repeating: 0, count: count))
+        planes.red.withUnsafeMutableBufferPointer { red in
+            planes.green.withUnsafeMutableBufferPointer { green in
+                planes.blue.withUnsafeMutableBufferPointer { blue in
+                    for y in 0..<height {
+                        for x in 0..<width {
+                            var r: Float = 0, g: Float = 0, b: Float = 0
+                            for tap in vertical[y] {
+                                let index = (tap.index * width + x) * 3
+                                r += tap.weight * rows[index]
+                                g += tap.weight * rows[index + 1]
+                                b += tap.weight * rows[index + 2]
+                            }
+                            let o = y * width + x
+                            red[o] = min(max(r * normalise, 0), 1)
+                            green[o] = min(max(g * normalise, 0), 1)
+                            blue[o] = min(max(b * normalise, 0), 1)
+                        }
+                    }
+                }
+            }
+        }
+        let (red, green, blue) = planes
         self.width = width
         self.height = height
         self.red = red
