@@ -65,17 +65,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets (repository paths, a seeded generator).
+        .target(
+            name: "VitrineTestSupport",
+            path: "Tests/VitrineTestSupport"
+        ),
         .testTarget(
             name: "VitrineImagingTests",
-            dependencies: ["VitrineImaging"]
+            dependencies: ["VitrineImaging", "VitrineTestSupport"]
         ),
         .testTarget(
             name: "VitrineEmbeddingTests",
-            dependencies: ["VitrineEmbedding", "VitrineImaging"]
+            dependencies: ["VitrineEmbedding", "VitrineImaging", "VitrineTestSupport"]
         ),
         .testTarget(
             name: "VitrineCLITests",
-            dependencies: ["VitrineCLI", "VitrineImaging"]
+            dependencies: ["VitrineCLI", "VitrineImaging", "VitrineTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

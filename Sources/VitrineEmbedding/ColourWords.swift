@@ -73,6 +73,8 @@ enum ColourWords {
         "pastel": .light, "soft": .light,
         "dark": .dark, "deep": .dark, "fonce": .dark, "foncee": .dark, "fonces": .dark, "foncees": .dark,
         "sombre": .dark, "profond": .dark,
+        // Also colours of their own, but modifiers right after a colour: "bleu marine", "bleu ciel".
+        "marine": .dark, "navy": .dark, "ciel": .light, "sky": .light,
     ]
 
     /// The colours named in a list of token hashes (0 separates fields), as sRGB prototypes in 0...1.
@@ -80,6 +82,8 @@ enum ColourWords {
         var found: [(Float, Float, Float)] = []
         for (index, token) in tokens.enumerated() {
             guard let entry = words[token] else { continue }
+            // "marine" in "bleu marine" shades the blue before it; it is not a second colour.
+            if index > 0, modifiers[token] != nil, words[tokens[index - 1]] != nil { continue }
             // "or" (gold) is also the French conjunction: only count it next to a colour modifier.
             if token == orHash && !(index > 0 && modifiers[tokens[index - 1]] != nil) { continue }
             var shade = entry.shade

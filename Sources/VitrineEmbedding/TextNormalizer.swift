@@ -38,7 +38,17 @@ public enum TextNormalizer {
             case .mark:
                 continue // an accent on the previous letter: folded away
             case .letters(let letters):
-                current.append(contentsOf: letters)
+                for letter in letters {
+                    if letter == 0 {
+                        // A separator inside a compatibility form ("½" is "1⁄2").
+                        if !current.isEmpty {
+                            tokens.append(current)
+                            current.removeAll(keepingCapacity: true)
+                        }
+                    } else {
+                        current.append(letter)
+                    }
+                }
             }
         }
         if !current.isEmpty { tokens.append(current) }
@@ -54,8 +64,11 @@ public enum TextNormalizer {
 
     /// What one scalar becomes.
     enum Folding {
+        /// Ends the current token.
         case separator
+        /// A combining mark: dropped.
         case mark
+        /// Letters and digits to append; a 0 inside ends a token there.
         case letters([UInt32])
     }
 
@@ -80,9 +93,11 @@ public enum TextNormalizer {
             default: break
             }
             guard properties.isAlphabetic || properties.numericType != nil else {
-                // A compatibility form can hold a separator (e.g. "½" → "1⁄2"): keep what we have.
-                if letters.isEmpty { continue }
-                return .letters(letters)
+                // A compatibility form can hold a separator ("½" is "1⁄2"): it splits tokens there,
+                // and such a form stands apart from its neighbours ("42½" is "42 1 2").
+                if letters.first != 0 { letters.insert(0, at: 0) }
+                letters.append(0)
+                continue
             }
             switch part.value {
             case 0xDF: letters += [0x73, 0x73]          // ß → ss

@@ -1,20 +1,12 @@
 import Foundation
 import Testing
 import VitrineImaging
+import VitrineTestSupport
 
 /// `vitrine inspect`, run as a real process over the fixtures.
 @Suite("vitrine inspect")
 struct InspectCommandTests {
-    static let fixtures: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("fixtures/images/expected.json").path) {
-                return url.appendingPathComponent("fixtures/images")
-            }
-        }
-        fatalError("fixtures/ not found")
-    }()
+    static var fixtures: URL { Repository.images }
 
     struct Expected: Decodable {
         var file: String
@@ -121,17 +113,5 @@ struct InspectCommandTests {
         let invalid = try ProcessRunner.run(["inspect", "--max-side", "0", file])
         #expect(invalid.exitedNormally && invalid.status != 0)
         #expect(invalid.stderr.contains("positive"))
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing sample can be reproduced.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -24,10 +24,11 @@ enum ProcessRunner {
         fatalError("the vitrine executable was not found beside the tests: \(candidates.map(\.path))")
     }()
 
-    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Outcome {
+    static func run(_ arguments: [String], directory: URL? = nil, timeout: TimeInterval = 60) throws -> Outcome {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -2,17 +2,11 @@ import Foundation
 import Testing
 import VitrineEmbedding
 import VitrineImaging
+import VitrineTestSupport
 
 /// The committed model and the product fixtures, loaded once for all tests.
 enum ModelFixtures {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("repository root not found above \(#filePath)")
-    }()
+    static var repository: URL { Repository.root }
 
     static var manifestURL: URL { repository.appendingPathComponent("models/\(ModelSpec.fileStem).json") }
     static var productsURL: URL { repository.appendingPathComponent("fixtures/products/products.jsonl") }

@@ -1,20 +1,11 @@
 import Foundation
 import Testing
 @testable import VitrineImaging
+import VitrineTestSupport
 
 /// The repository's fixtures/ folder and the ground truth in fixtures/images/expected.json.
 enum Fixtures {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("fixtures/images/expected.json")
-            if FileManager.default.fileExists(atPath: candidate.path) {
-                return url.appendingPathComponent("fixtures")
-            }
-        }
-        fatalError("fixtures/ not found above \(#filePath)")
-    }()
+    static var root: URL { Repository.fixtures }
 
     static var images: URL { root.appendingPathComponent("images") }
 

@@ -1,24 +1,13 @@
 import Foundation
 import Testing
 @testable import VitrineImaging
+import VitrineTestSupport
 
 /// Thousands of seeded random mutations of the good fixtures: each must come
 /// back as an image or an ImagingError, promptly. A crash, a hang or an abort
 /// fails the whole run.
 @Suite("Robustness")
 struct MutationTests {
-    /// SplitMix64: a tiny, seedable generator so every run mutates the same way.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Mutation: CaseIterable {
         case bitFlips, byteRuns, truncation, spliceHeader, duplicateRange, deleteRange, markerStorm
     }
