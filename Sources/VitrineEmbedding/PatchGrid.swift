@@ -1,9 +1,10 @@
 /// Spatial patches: the product's bounding box cut into a 4×4 grid; each cell
 /// holds a histogram of gradient orientations (shape and texture) and its mean
-/// lightness (luma, so that a grayscale copy describes the same way; hue and
-/// saturation live in the colour histogram). Pixels are shared between neighbouring cells with bilinear weights
-/// and orientations between neighbouring bins, so a few pixels of shift,
-/// crop or rotation change little.
+/// colour as lightness (luma) and two opponent channels (red–green,
+/// yellow–blue). Lightness weighs more than the opponent channels, so a
+/// grayscale copy still describes nearly the same way. Pixels are shared
+/// between neighbouring cells with bilinear weights and orientations between
+/// neighbouring bins, so a few pixels of shift, crop or rotation change little.
 ///
 /// Mirror pooling: cell (row, column) is added to the reflection of cell
 /// (row, 3 − column) — reflected orientations θ → π − θ — so a horizontally
@@ -14,11 +15,15 @@ enum PatchGrid {
     /// Orientation part: rows × column pairs × bins.
     static let orientationDimension = cells * (cells / 2) * orientationBins
     /// Lightness part: rows × column pairs.
-    static let colourDimension = cells * (cells / 2)
+    static let lightnessDimension = cells * (cells / 2)
+    /// Opponent-colour part: rows × column pairs × (red–green, yellow–blue).
+    static let chromaDimension = cells * (cells / 2) * 2
     /// Length of the patch descriptor.
-    static let dimension = orientationDimension + colourDimension
-    /// Weight of the colour part against the orientation part.
-    static let colourShare: Float = 0.5
+    static let dimension = orientationDimension + lightnessDimension + chromaDimension
+    /// Weight of the lightness part against the orientation part.
+    static let lightnessShare: Float = 0.5
+    /// Weight of the opponent-colour part against the orientation part.
+    static let chromaShare: Float = 0.3
 
     static func describe(_ image: WorkingImage, mask: BackgroundMask) -> [Float] {
         let width = image.width, height = image.height
@@ -26,10 +31,10 @@ enum PatchGrid {
         let boxWidth = Float(box.x1 - box.x0 + 1), boxHeight = Float(box.y1 - box.y0 + 1)
         let cellWidth = boxWidth / Float(cells), cellHeight = boxHeight / Float(cells)
         let orientation = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells * orientationBins)
-        let colourSum = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells)
+        let colourSum = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells * 3)
         let colourWeight = UnsafeMutablePointer<Float>.allocate(capacity: cells * cells)
         orientation.initialize(repeating: 0, count: cells * cells * orientationBins)
-        colourSum.initialize(repeating: 0, count: cells * cells)
+        colourSum.initialize(repeating: 0, count: cells * cells * 3)
         colourWeight.initialize(repeating: 0, count: cells * cells)
         defer {
             orientation.deallocate()
@@ -62,6 +67,8 @@ enum PatchGrid {
                 let bin1 = (bin0 + 1) % orientationBins
                 let weight = mask.weights[index]
                 let lightness = luma[index]
+                let redGreen = image.red[index] - image.green[index]
+                let yellowBlue = 0.5 * (image.red[index] + image.green[index]) - image.blue[index]
                 let shares = (((1 - rowT) * (1 - columnT)), ((1 - rowT) * columnT), (rowT * (1 - columnT)), (rowT * columnT))
                 let low = magnitude * (1 - binT), high = magnitude * binT
                 @inline(__always) func add(_ row: Int, _ column: Int, _ share: Float) {
@@ -70,7 +77,9 @@ enum PatchGrid {
                     orientation[cell * orientationBins + bin0] += share * low
                     orientation[cell * orientationBins + bin1] += share * high
                     let cwt = share * weight
-                    colourSum[cell] += cwt * lightness
+                    colourSum[cell * 3] += cwt * lightness
+                    colourSum[cell * 3 + 1] += cwt * redGreen
+                    colourSum[cell * 3 + 2] += cwt * yellowBlue
                     colourWeight[cell] += cwt
                 }
                 add(row0, column0, shares.0)
@@ -81,7 +90,8 @@ enum PatchGrid {
         }
         // Mirror pooling.
         var pooledOrientation = [Float](repeating: 0, count: orientationDimension)
-        var pooledColour = [Float](repeating: 0, count: colourDimension)
+        var pooledLightness = [Float](repeating: 0, count: lightnessDimension)
+        var pooledChroma = [Float](repeating: 0, count: chromaDimension)
         for row in 0..<cells {
             for pair in 0..<(cells / 2) {
                 let left = row * cells + pair, right = row * cells + (cells - 1 - pair)
@@ -93,19 +103,25 @@ enum PatchGrid {
                 }
                 let total = colourWeight[left] + colourWeight[right]
                 // An empty cell pair reads as white, like the background around the product.
-                pooledColour[out] = total > 0 ? (colourSum[left] + colourSum[right]) / total : 1
+                pooledLightness[out] = total > 0 ? (colourSum[left * 3] + colourSum[right * 3]) / total : 1
+                for channel in 1...2 {
+                    pooledChroma[out * 2 + channel - 1] =
+                        total > 0 ? (colourSum[left * 3 + channel] + colourSum[right * 3 + channel]) / total : 0
+                }
             }
         }
-        // Orientation: square root (dampens strong edges). Both parts: the mean removed (what every
-        // product shares says nothing about which product it is), then unit length.
+        // Orientation: square root (dampens strong edges). Orientation and lightness: the mean removed
+        // (what every product shares says nothing about which product it is). Each part unit length.
         for index in pooledOrientation.indices { pooledOrientation[index] = pooledOrientation[index].squareRoot() }
         VectorMath.center(&pooledOrientation)
         VectorMath.normalize(&pooledOrientation)
-        VectorMath.center(&pooledColour)
-        VectorMath.normalize(&pooledColour)
+        VectorMath.center(&pooledLightness)
+        VectorMath.normalize(&pooledLightness)
+        VectorMath.normalize(&pooledChroma) // not centred: grey is already zero
         var descriptor = pooledOrientation
         descriptor.reserveCapacity(dimension)
-        for value in pooledColour { descriptor.append(value * colourShare) }
+        for value in pooledLightness { descriptor.append(value * lightnessShare) }
+        for value in pooledChroma { descriptor.append(value * chromaShare) }
         VectorMath.normalize(&descriptor)
         return descriptor
     }
