@@ -116,14 +116,16 @@ public struct EmbeddingModel: Sendable {
 
 /// The two projection kernels.
 enum Projection {
-    /// out += scale · W·x for a dense column-major block.
+    /// out += scale · W·x for a dense column-major block. Only the image half's
+    /// rows are summed: the loader checked that the others are zero.
     static func dense(_ input: [Float], _ weights: [Float], scale: Float, into out: UnsafeMutableBufferPointer<Float>) {
         let dimension = out.count
+        let output = out.baseAddress!
         weights.withUnsafeBufferPointer { w in
             for (column, value) in input.enumerated() where value != 0 {
                 let x = value * scale
                 let base = w.baseAddress! + column * dimension
-                for row in 0..<dimension { out[row] += x * base[row] }
+                for row in 0..<ModelSpec.imageSubspace { output[row] += x * base[row] }
             }
         }
     }

@@ -64,6 +64,14 @@ public struct ModelWeights: Sendable {
         text = data[textRange].withUnsafeBytes { raw in
             (0..<(raw.count / 2)).map { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
         }
+        for block in [colour, patches] {
+            for column in 0..<(block.count / ModelSpec.dimension) {
+                let start = column * ModelSpec.dimension
+                for row in ModelSpec.imageSubspace..<ModelSpec.dimension where block[start + row] != 0 {
+                    throw EmbeddingError(.modelInvalid, "\(source): an image weight lies outside the image dimensions")
+                }
+            }
+        }
         for entry in text where Int(entry & 0x7FFF) >= ModelSpec.dimension || Int(entry & 0x7FFF) < ModelSpec.imageSubspace {
             throw EmbeddingError(.modelInvalid, "\(source): a text weight points outside the text dimensions")
         }
