@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // The only C in Vitrine: libjpeg-turbo and libpng behind plain buffers and status codes.
@@ -43,12 +45,34 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // Products and their vectors behind the ProductStore protocol; SQLite through GRDB.
+        .target(
+            name: "VitrineStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["README.md"]
+        ),
+        // SIMD kernels for search (int8 dot products, AVX2 when the CPU has it).
+        .target(
+            name: "CVitrineKernels",
+            cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
+        ),
+        // Use cases over the store: catalogue indexing, search, near-duplicates, export.
+        .target(
+            name: "VitrineCatalog",
+            dependencies: [
+                "VitrineImaging", "VitrineEmbedding", "VitrineStore", "CVitrineKernels",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The commands of the `vitrine` tool, as a library so tests can run them.
         .target(
             name: "VitrineCLI",
             dependencies: [
                 "VitrineImaging",
                 "VitrineEmbedding",
+                "VitrineStore",
+                "VitrineCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +101,11 @@ let package = Package(
         .testTarget(
             name: "VitrineEmbeddingTests",
             dependencies: ["VitrineEmbedding", "VitrineImaging", "VitrineTestSupport"]
+        ),
+        .testTarget(
+            name: "VitrineCatalogTests",
+            dependencies: ["VitrineCatalog", "VitrineStore", "VitrineEmbedding", "VitrineImaging", "VitrineTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "VitrineCLITests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitrineCatalog
 import VitrineEmbedding
 import VitrineImaging
 

@@ -7,7 +7,9 @@ public struct VitrineCommand: ParsableCommand {
         commandName: "vitrine",
         abstract: "Product-catalogue embeddings: decode, embed, index and search product images and text.",
         version: "0.1.0",
-        subcommands: [InspectCommand.self, EmbedCommand.self, ModelCommand.self]
+        subcommands: [InspectCommand.self, EmbedCommand.self, IndexCatalogCommand.self, SearchCommand.self, DuplicatesCommand.self,
+                      GetCommand.self, DeleteCommand.self, StatsCommand.self, ExportCommand.self, ReindexCommand.self,
+                      ModelCommand.self]
     )
 
     /// Creates the root command (ArgumentParser calls this).

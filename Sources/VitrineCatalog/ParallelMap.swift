@@ -1,8 +1,9 @@
 import Dispatch
 
-/// Maps a function over items on several threads, keeping the input order.
-enum ParallelMap {
-    static func run<Input: Sendable, Output: Sendable>(_ items: [Input], workers: Int,
+/// Maps a function over items on several threads, keeping the input order
+/// (each item is handled by one thread; the result does not depend on the count).
+public enum ParallelMap {
+    public static func run<Input: Sendable, Output: Sendable>(_ items: [Input], workers: Int,
                                                         _ transform: @Sendable (Input) -> Output) -> [Output] {
         if items.isEmpty { return [] }
         let results = ResultSlots<Output>(count: items.count)

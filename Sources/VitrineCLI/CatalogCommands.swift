@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineEmbedding
+import VitrineStore
+
+/// `vitrine duplicates`: groups of near-duplicate product images.
+struct DuplicatesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "duplicates",
+        abstract: "List groups of products whose images are near-duplicates (re-encoded, resized, cropped, padded).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Cosine similarity of image vectors at or above which two images are near-duplicates.")
+    var threshold: Float = DuplicateFinder.defaultThreshold
+
+    @Flag(help: "Print {\"groups\": [...]} as JSON.")
+    var json = false
+
+    func validate() throws {
+        if !(threshold > 0 && threshold <= 1) { throw ValidationError("--threshold must be in (0, 1]") }
+    }
+
+    func run() throws {
+        let products = try store.open()
+        var ids: [String] = [], names: [String] = [], vectors: [[Float]] = []
+        try products.forEachVector(.image) { stored in
+            ids.append(stored.productID)
+            names.append(stored.name)
+            vectors.append(stored.vector)
+        }
+        let groups = DuplicateFinder(threshold: threshold).groups(vectors)
+        if json {
+            JSONLineWriter.write(.object([("groups", .array(groups.map { group in
+                .object([("products", .array(group.members.map { .object([("product_id", .string(ids[$0])), ("name", .string(names[$0]))]) })),
+                         ("min_score", .float(group.minimumScore))])
+            }))]))
+            return
+        }
+        if groups.isEmpty { print("no near-duplicates among \(ids.count) product images (threshold \(threshold))") }
+        for (number, group) in groups.enumerated() {
+            print("group \(number + 1) (\(group.members.count) products, similarity ≥ \(String(format: "%.3f", group.minimumScore))):")
+            for member in group.members { print("  \(ids[member])  \(names[member])") }
+        }
+    }
+}
+
+/// `vitrine get ID`.
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print one stored product as JSON.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The product id.") var productID: String
+    @Flag(help: "Include the vectors.") var vectors = false
+
+    func run() throws {
+        let products = try store.open()
+        let found: ProductRecord?
+        do throws(StoreError) { found = try products.product(id: productID) } catch { throw CLIError(error.description) }
+        guard let record = found else { throw CLIError("no product \(productID) in \(products.path)") }
+        var fields: [(String, JSONValue)] = [
+            ("product_id", .string(record.productID)), ("name", .string(record.name)),
+            ("description", .string(record.description)), ("metadata", .string(record.metadata)),
+            ("model", .string(record.model)), ("image_digest", record.imageDigest.map(JSONValue.string) ?? .null),
+            ("image_path", record.imagePath.map(JSONValue.string) ?? .null),
+            ("image_width", record.imageWidth.map(JSONValue.int) ?? .null),
+            ("image_height", record.imageHeight.map(JSONValue.int) ?? .null),
+            ("created_at", .string(record.createdAt.map { ISO8601DateFormatter().string(from: $0) } ?? "")),
+            ("updated_at", .string(record.updatedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "")),
+        ]
+        if vectors {
+            fields.append(("fused", .array(record.fused.map(JSONValue.float))))
+            fields.append(("text", .array(record.text.map(JSONValue.float))))
+            fields.append(("image", record.image.map { .array($0.map(JSONValue.float)) } ?? .null))
+        }
+        JSONLineWriter.write(.object(fields))
+    }
+}
+
+/// `vitrine delete ID`.
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete one stored product.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The product id.") var productID: String
+
+    func run() throws {
+        let products = try store.open()
+        let deleted: Bool
+        do throws(StoreError) { deleted = try products.delete(id: productID) } catch { throw CLIError(error.description) }
+        guard deleted else { throw CLIError("no product \(productID) in \(products.path)") }
+        print("deleted \(productID)")
+    }
+}
+
+/// `vitrine stats`.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Count the stored products.")
+
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let products = try store.open()
+        let stats: StoreStats
+        do throws(StoreError) { stats = try products.stats() } catch { throw CLIError(error.description) }
+        if json {
+            JSONLineWriter.write(.object([
+                ("products", .int(stats.products)), ("with_image", .int(stats.withImage)),
+                ("models", .object(stats.models.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+                ("current_model", .string(ModelSpec.id)), ("database", .string(products.path)), ("bytes", .int(stats.bytes)),
+            ]))
+            return
+        }
+        print("\(stats.products) products (\(stats.withImage) with an image) in \(products.path), \(stats.bytes / 1024) KiB")
+        for (model, count) in stats.models.sorted(by: { $0.key < $1.key }) {
+            print("  \(model): \(count)\(model == ModelSpec.id ? "" : " (not the current \(ModelSpec.id): run `vitrine reindex`)")")
+        }
+    }
+}
+
+/// `vitrine export`.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write ids and vectors as JSON Lines or a NumPy .npy file (ids in <output>.ids.txt).")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "jsonl or npy.") var format: VectorExport.Format = .jsonl
+    @Option(help: "Which vectors: fused, text or image.") var mode: SearchMode = .fused
+    @Option(help: "The output file (default: vectors.jsonl or vectors.npy).") var output: String?
+
+    func run() throws {
+        let products = try store.open()
+        let path = output ?? "vectors.\(format.rawValue)"
+        do throws(CatalogError) {
+            let count = try VectorExport.export(store: products, kind: mode.kind, format: format, to: URL(fileURLWithPath: path))
+            print("wrote \(count) \(mode.rawValue) vectors to \(path)\(format == .npy ? " (ids in \(path).ids.txt)" : "")")
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+extension VectorExport.Format: ExpressibleByArgument {}
+
+/// `vitrine reindex`.
+struct ReindexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reindex", abstract: "Re-embed the products whose model is not the current one.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Parallel workers (default: every core).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    func run() throws {
+        let products = try store.open()
+        let indexer = CatalogIndexer(store: products, model: try model.load(), jobs: jobs)
+        let progress = ProgressReporter(label: "reindexing")
+        let stop = StopFlag()
+        let signals = Interruption.install(stop)
+        defer { signals.forEach { $0.cancel() } }
+        let summary: IndexSummary
+        do throws(CatalogError) { summary = try indexer.reindex(stop: stop, onProgress: progress.update) } catch {
+            throw CLIError(error.description)
+        }
+        progress.finish()
+        SummaryPrinter.print(summary, json: json, failuresPath: nil)
+        if summary.failed > 0 { throw ExitCode.failure }
+    }
+}

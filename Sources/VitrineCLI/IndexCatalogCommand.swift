@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineStore
+
+/// `vitrine index-catalog CATALOG`: the whole catalogue, on every core, resumably.
+struct IndexCatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index-catalog",
+        abstract: "Index a catalogue (CSV or JSON Lines) with its images into the database.",
+        discussion: """
+            Fields: product_id, name (required), description, metadata, image (a path, absolute or relative to \
+            the catalogue's folder or --images-root; empty for a text-only product). Run it again and unchanged \
+            products are skipped without decoding; an interrupted run resumes where it stopped. Bad rows and \
+            images are reported with their row number in the summary and the failures file; the exit status is \
+            1 when anything failed.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var limits: LimitOptions
+
+    @Argument(help: "The catalogue file (.csv, .jsonl).")
+    var catalog: String
+
+    @Option(help: "Folder that relative image paths start from (default: the catalogue's folder).")
+    var imagesRoot: String?
+
+    @Option(help: "Parallel workers (default: every core).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Rows per batch and per transaction.")
+    var batchSize: Int = 256
+
+    @Option(help: "Where failed rows are written, one JSON object per line (default: <catalogue name>.failures.jsonl here).")
+    var failures: String?
+
+    @Flag(help: "Print the summary as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let products = try store.open()
+        let embedder = try model.load(limits: try limits.decodeLimits())
+        let indexer = CatalogIndexer(store: products, model: embedder, jobs: jobs, batchSize: batchSize)
+        let failuresPath = failures ?? URL(fileURLWithPath: catalog).deletingPathExtension().lastPathComponent + ".failures.jsonl"
+        let failureLog = FailureLog(path: failuresPath)
+        let stop = StopFlag()
+        let signals = Interruption.install(stop)
+        defer { signals.forEach { $0.cancel() } }
+        let progress = ProgressReporter(label: "indexing")
+        let summary: IndexSummary
+        do throws(CatalogError) {
+            summary = try indexer.index(catalogPath: catalog, imagesRoot: imagesRoot, stop: stop,
+                                        onProgress: progress.update, onFailure: failureLog.append)
+        } catch {
+            progress.finish()
+            throw CLIError(error.description)
+        }
+        progress.finish()
+        failureLog.close()
+        SummaryPrinter.print(summary, json: json, failuresPath: summary.failed > 0 ? failuresPath : nil)
+        if summary.interrupted { throw ExitCode(130) }
+        if summary.failed > 0 { throw ExitCode.failure }
+    }
+}
+
+/// The failures file: one JSON line per failed row, written as failures happen.
+final class FailureLog: @unchecked Sendable {
+    private let path: String
+    private var handle: FileHandle?
+
+    init(path: String) {
+        self.path = path
+        try? FileManager.default.removeItem(atPath: path) // a stale file from an earlier run would mislead
+    }
+
+    func append(_ failure: RowFailure) {
+        if handle == nil {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            handle = FileHandle(forWritingAtPath: path)
+        }
+        var fields: [(String, JSONValue)] = [("row", .int(failure.row))]
+        fields.append(("product_id", failure.productID.map(JSONValue.string) ?? .null))
+        fields.append(("code", .string(failure.code)))
+        fields.append(("reason", .string(failure.reason)))
+        handle?.write(Data((JSONValue.object(fields).rendered + "\n").utf8))
+    }
+
+    func close() { try? handle?.close() }
+}
+
+/// The end-of-run summary, as text or one JSON object.
+enum SummaryPrinter {
+    static func print(_ summary: IndexSummary, json: Bool, failuresPath: String?) {
+        if json {
+            var fields: [(String, JSONValue)] = [
+                ("indexed", .int(summary.indexed)), ("unchanged", .int(summary.unchanged)),
+                ("failed", .int(summary.failed)), ("seconds", .double((summary.seconds * 1000).rounded() / 1000)),
+                ("rows", .int(summary.rows)), ("duplicate_ids", .int(summary.duplicateIDs)),
+            ]
+            if summary.interrupted { fields.append(("interrupted", .bool(true))) }
+            if let failuresPath { fields.append(("failures_file", .string(failuresPath))) }
+            fields.append(("failures", .array(summary.failures.map { failure in
+                .object([("row", .int(failure.row)), ("product_id", failure.productID.map(JSONValue.string) ?? .null),
+                         ("code", .string(failure.code)), ("reason", .string(failure.reason))])
+            })))
+            JSONLineWriter.write(.object(fields))
+            return
+        }
+        let rate = summary.seconds > 0 ? Double(summary.indexed) / summary.seconds : 0
+        var lines = ["\(summary.interrupted ? "interrupted: " : "")indexed \(summary.indexed), unchanged \(summary.unchanged), failed \(summary.failed) — \(summary.rows) rows in \(String(format: "%.2f", summary.seconds)) s (\(String(format: "%.0f", rate)) products/s)"]
+        if summary.duplicateIDs > 0 {
+            lines.append("duplicate product ids: \(summary.duplicateIDs) row(s) repeated an earlier id; the last row won (\(summary.duplicateExamples.joined(separator: ", ")))")
+        }
+        if summary.failed > 0 {
+            lines.append("failures\(failuresPath.map { " (all of them in \($0))" } ?? ""):")
+            for failure in summary.failures.prefix(20) {
+                lines.append("  row \(failure.row)  \(failure.productID ?? "-")  \(failure.code)  \(failure.reason)")
+            }
+            if summary.failed > 20 { lines.append("  … and \(summary.failed - 20) more") }
+        }
+        if summary.interrupted { lines.append("run the same command again to resume: committed products are kept") }
+        Swift.print(lines.joined(separator: "\n"))
+    }
+}

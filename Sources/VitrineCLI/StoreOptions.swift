@@ -1,0 +1,20 @@
+import ArgumentParser
+import Foundation
+import VitrineStore
+
+/// Which database: `--db`, then `$VITRINE_DB`, then `./vitrine.sqlite`.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The SQLite database.", discussion: "Default: $VITRINE_DB, else ./vitrine.sqlite."))
+    var db: String?
+
+    var path: String {
+        if let db { return db }
+        if let path = ProcessInfo.processInfo.environment["VITRINE_DB"], !path.isEmpty { return path }
+        return "vitrine.sqlite"
+    }
+
+    /// Opens (creating and migrating if needed) the store.
+    func open() throws -> SQLiteProductStore {
+        do throws(StoreError) { return try SQLiteProductStore(path: path) } catch { throw CLIError(error.description) }
+    }
+}

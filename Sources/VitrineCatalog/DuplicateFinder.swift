@@ -1,0 +1,130 @@
+import CVitrineKernels
+import Dispatch
+import Foundation
+import VitrineEmbedding
+
+/// Finds groups of near-duplicate images (the same photo re-encoded,
+/// resized, cropped, padded) among many image vectors without comparing
+/// every pair: the vectors are spread over √n coarse cells (each vector in
+/// its two nearest), only vectors sharing a cell are compared (int8 SIMD), and
+/// candidate pairs are confirmed with the exact vectors. Groups are the
+/// connected components of confirmed pairs.
+public struct DuplicateFinder: Sendable {
+    /// Cosine similarity at or above which two images are near-duplicates.
+    public var threshold: Float
+    /// Worker threads.
+    public var threads: Int
+
+    /// The default threshold, chosen on the fixture variants (see BENCHMARKS.md).
+    public static let defaultThreshold: Float = 0.85
+
+    /// Creates a finder.
+    public init(threshold: Float = DuplicateFinder.defaultThreshold,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.threshold = threshold
+        self.threads = max(1, threads)
+    }
+
+    /// One group: index positions and the lowest confirmed similarity inside it.
+    public struct Group: Sendable, Equatable {
+        /// Members' positions, in ascending order.
+        public var members: [Int]
+        /// The smallest similarity among the confirmed pairs that joined the group.
+        public var minimumScore: Float
+    }
+
+    /// Groups of near-duplicates among `vectors` (image vectors, unit length).
+    public func groups(_ vectors: [[Float]]) -> [Group] {
+        let n = vectors.count
+        guard n > 1 else { return [] }
+        // Image vectors live in the image half: compare only those dimensions.
+        let dimension = ModelSpec.imageSubspace
+        let index = SearchIndex(dimension: dimension)
+        index.reserve(n)
+        for (position, vector) in vectors.enumerated() {
+            index.append(rowID: Int64(position), productID: "", name: "", vector: Array(vector.prefix(dimension)))
+        }
+        let cells = max(1, Int(Double(n).squareRoot()))
+        let centroidPositions = (0..<cells).map { $0 * n / cells }
+        let centroidIndex = SearchIndex(dimension: dimension)
+        for position in centroidPositions {
+            centroidIndex.append(rowID: 0, productID: "", name: "", vector: Array(vectors[position].prefix(dimension)))
+        }
+        // Assign every vector to its two nearest cells.
+        let assignment = ParallelMap.run(Array(0..<n), workers: threads) { position in
+            centroidIndex.approximateBest(Array(vectors[position].prefix(dimension)), keep: min(2, cells), threads: 1)
+        }
+        var members = [[Int]](repeating: [], count: cells)
+        for (position, nearest) in assignment.enumerated() { for cell in nearest { members[cell].append(position) } }
+        // Compare within cells; keep pairs near the threshold (int8 scores are within ~0.01).
+        let margin: Float = 0.02
+        let threshold = self.threshold
+        let cellMembers = members
+        let pairLists = ParallelMap.run(Array(0..<cells), workers: threads) { cell -> [UInt64] in
+            index.pairsAbove(threshold - margin, among: cellMembers[cell])
+        }
+        var candidates = Set<UInt64>()
+        for list in pairLists { candidates.formUnion(list) }
+        // Confirm with the exact vectors and join groups.
+        var parent = Array(0..<n)
+        func root(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var lowest = [Int: Float]()
+        for pair in candidates.sorted() {
+            let a = Int(pair >> 32), b = Int(pair & 0xFFFF_FFFF)
+            var score: Float = 0
+            for d in 0..<dimension { score += vectors[a][d] * vectors[b][d] }
+            guard score >= threshold else { continue }
+            let ra = root(a), rb = root(b)
+            let joined = min(ra, rb)
+            let low = min(score, lowest[ra] ?? 1, lowest[rb] ?? 1)
+            parent[max(ra, rb)] = joined
+            lowest[joined] = low
+        }
+        var groups: [Int: [Int]] = [:]
+        for position in 0..<n where root(position) != position || lowest[position] != nil {
+            groups[root(position), default: []].append(position)
+        }
+        return groups.filter { $0.value.count > 1 }
+            .map { Group(members: $0.value.sorted(), minimumScore: lowest[$0.key] ?? threshold) }
+            .sorted { $0.members.count > $1.members.count || ($0.members.count == $1.members.count && $0.members[0] < $1.members[0]) }
+    }
+}
+
+extension SearchIndex {
+    /// Pairs (a << 32 | b, a < b) among `positions` whose approximate cosine is at least `minimum`.
+    func pairsAbove(_ minimum: Float, among positions: [Int]) -> [UInt64] {
+        guard positions.count > 1 else { return [] }
+        // Gather the cell's codes contiguously and score each member against the rest.
+        var gathered = [Int8](repeating: 0, count: positions.count * dimension)
+        var cellScales = [Float](repeating: 0, count: positions.count)
+        for (slot, position) in positions.enumerated() {
+            let (codes, scale) = code(at: position)
+            for d in 0..<dimension { gathered[slot * dimension + d] = codes[d] }
+            cellScales[slot] = scale
+        }
+        var pairs: [UInt64] = []
+        var scores = [Int32](repeating: 0, count: positions.count)
+        gathered.withUnsafeBufferPointer { all in
+            scores.withUnsafeMutableBufferPointer { out in
+                for slot in 0..<(positions.count - 1) {
+                    let rest = positions.count - slot - 1
+                    vt_dot_i8(all.baseAddress! + (slot + 1) * dimension, rest, dimension,
+                              all.baseAddress! + slot * dimension, out.baseAddress!)
+                    for offset in 0..<rest {
+                        let other = slot + 1 + offset
+                        let score = Float(out[offset]) * cellScales[slot] * cellScales[other]
+                        if score >= minimum {
+                            let a = min(positions[slot], positions[other]), b = max(positions[slot], positions[other])
+                            pairs.append(UInt64(a) << 32 | UInt64(b))
+                        }
+                    }
+                }
+            }
+        }
+        return pairs
+    }
+}

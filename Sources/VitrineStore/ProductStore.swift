@@ -1,0 +1,33 @@
+/// Where products and their vectors live. The pipeline (indexing, search,
+/// the API) sees only this protocol, so another engine can replace SQLite
+/// without touching it.
+public protocol ProductStore: Sendable {
+    /// Inserts or replaces products, all in one transaction (all or none).
+    /// A replaced product keeps its creation time.
+    func upsert(_ products: [ProductRecord]) throws(StoreError)
+
+    /// The product with this id, or nil.
+    func product(id: String) throws(StoreError) -> ProductRecord?
+
+    /// Deletes a product; false when there was none.
+    func delete(id: String) throws(StoreError) -> Bool
+
+    /// Number of stored products.
+    func count() throws(StoreError) -> Int
+
+    /// The stored fingerprints of those of `ids` that exist.
+    func fingerprints(for ids: [String]) throws(StoreError) -> [String: ProductFingerprint]
+
+    /// Counts by model and image presence, and the database's size.
+    func stats() throws(StoreError) -> StoreStats
+
+    /// Streams every stored vector of `kind`, in row order (products without
+    /// that vector are skipped), without holding them all in memory.
+    func forEachVector(_ kind: VectorKind, _ body: (StoredVector) throws -> Void) throws
+
+    /// The exact vectors of `kind` for the given rows (for re-ranking search candidates).
+    func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: [Float]]
+
+    /// Ids of products whose model differs from `model`, in row order.
+    func productIDs(withModelOtherThan model: String) throws(StoreError) -> [String]
+}

@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+
+/// ``ProductStore`` on SQLite through GRDB: one `DatabasePool` (WAL, so
+/// readers never wait for the writer, and other processes can share the
+/// file), a busy timeout, full fsync on commit, and versioned migrations run
+/// when the store opens. See README.md in this folder for the schema.
+public final class SQLiteProductStore: ProductStore {
+    /// The database file's path.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// - Parameter busyTimeout: how long a writer waits for another process's write lock.
+    public init(path: String, busyTimeout: TimeInterval = 10) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            // With WAL, FULL makes each commit durable across a power cut, not only a crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the database \(path): \(error)")
+        }
+    }
+
+    public func upsert(_ products: [ProductRecord]) throws(StoreError) {
+        guard !products.isEmpty else { return }
+        try write { db in
+            let now = Date()
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest,
+                                     image_path, image_width, image_height, model, fused, image_vector,
+                                     text_vector, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(product_id) DO UPDATE SET
+                    name = excluded.name, description = excluded.description, metadata = excluded.metadata,
+                    text_digest = excluded.text_digest, image_digest = excluded.image_digest,
+                    image_path = excluded.image_path,
+                    image_width = excluded.image_width, image_height = excluded.image_height,
+                    model = excluded.model, fused = excluded.fused, image_vector = excluded.image_vector,
+                    text_vector = excluded.text_vector, updated_at = excluded.updated_at
+                """)
+            for product in products {
+                try statement.execute(arguments: [
+                    product.productID, product.name, product.description, product.metadata, product.textDigest,
+                    product.imageDigest, product.imagePath, product.imageWidth, product.imageHeight, product.model,
+                    VectorBlob.encode(product.fused), product.image.map(VectorBlob.encode),
+                    VectorBlob.encode(product.text), now, now,
+                ])
+            }
+        }
+    }
+
+    public func product(id: String) throws(StoreError) -> ProductRecord? {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM product WHERE product_id = ?", arguments: [id])
+        }
+        guard let row else { return nil }
+        return try Self.record(row)
+    }
+
+    public func delete(id: String) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM product WHERE product_id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func count() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product") ?? 0 }
+    }
+
+    public func fingerprints(for ids: [String]) throws(StoreError) -> [String: ProductFingerprint] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            var result: [String: ProductFingerprint] = [:]
+            // SQLite allows 32,766 parameters; batches stay well below.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(start + 500, ids.count)])
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT product_id, text_digest, image_digest, model FROM product
+                    WHERE product_id IN (\(placeholders))
+                    """, arguments: StatementArguments(slice))
+                while let row = try rows.next() {
+                    result[row["product_id"]] = ProductFingerprint(textDigest: row["text_digest"],
+                                                                   imageDigest: row["image_digest"], model: row["model"])
+                }
+            }
+            return result
+        }
+    }
+
+    public func stats() throws(StoreError) -> StoreStats {
+        let (products, withImage, models) = try read { db in
+            let products = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product") ?? 0
+            let withImage = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product WHERE image_vector IS NOT NULL") ?? 0
+            var models: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT model, COUNT(*) AS n FROM product GROUP BY model") {
+                models[row["model"]] = row["n"]
+            }
+            return (products, withImage, models)
+        }
+        let size = [path, path + "-wal"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? nil
+        }.reduce(0, +)
+        return StoreStats(products: products, withImage: withImage, models: models, bytes: size)
+    }
+
+    public func forEachVector(_ kind: VectorKind, _ body: (StoredVector) throws -> Void) throws {
+        let column = Self.column(kind)
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, product_id, name, model, \(column) AS vector FROM product
+                WHERE \(column) IS NOT NULL ORDER BY id
+                """)
+            while let row = try rows.next() {
+                let data: Data = row["vector"]
+                try body(StoredVector(rowID: row["id"], productID: row["product_id"], name: row["name"],
+                                      model: row["model"], vector: try VectorBlob.decode(data)))
+            }
+        }
+    }
+
+    public func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: [Float]] {
+        guard !rowIDs.isEmpty else { return [:] }
+        let column = Self.column(kind)
+        let rows = try read { db in
+            var found: [(Int64, Data)] = []
+            for start in stride(from: 0, to: rowIDs.count, by: 500) {
+                let slice = Array(rowIDs[start..<min(start + 500, rowIDs.count)])
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT id, \(column) AS vector FROM product WHERE id IN (\(placeholders)) AND \(column) IS NOT NULL",
+                                            arguments: StatementArguments(slice)) {
+                    found.append((row["id"], row["vector"]))
+                }
+            }
+            return found
+        }
+        var result: [Int64: [Float]] = [:]
+        for (id, data) in rows { result[id] = try VectorBlob.decode(data) }
+        return result
+    }
+
+    public func productIDs(withModelOtherThan model: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT product_id FROM product WHERE model <> ? ORDER BY id", arguments: [model])
+        }
+    }
+
+    // MARK: - Internals
+
+    static func column(_ kind: VectorKind) -> String {
+        switch kind {
+        case .fused: return "fused"
+        case .text: return "text_vector"
+        case .image: return "image_vector"
+        }
+    }
+
+    static func record(_ row: Row) throws(StoreError) -> ProductRecord {
+        let fused: Data = row["fused"], text: Data = row["text_vector"]
+        let image: Data? = row["image_vector"]
+        return ProductRecord(
+            productID: row["product_id"], name: row["name"], description: row["description"], metadata: row["metadata"],
+            textDigest: row["text_digest"], imageDigest: row["image_digest"], imagePath: row["image_path"],
+            imageWidth: row["image_width"],
+            imageHeight: row["image_height"], model: row["model"], fused: try VectorBlob.decode(fused),
+            image: try image.map { (data) throws(StoreError) in try VectorBlob.decode(data) },
+            text: try VectorBlob.decode(text), createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch let error as StoreError { throw error } catch {
+            throw StoreError(.failed, "reading \(path) failed: \(error)")
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.write(body) } catch let error as StoreError { throw error } catch {
+            throw StoreError(.failed, "writing \(path) failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Dispatch
+import Foundation
+import GRDB
+import Testing
+import VitrineCatalog
+import VitrineStore
+
+/// The SQLite store on temporary databases.
+@Suite("SQLite store")
+struct StoreTests {
+    @Test("migrations run from an empty file, and again on an existing one without change")
+    func migrations() throws {
+        let (store, folder) = try TestCatalog.store()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let queue = try DatabaseQueue(path: store.path)
+        let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1: products"])
+        let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new
+        #expect(try store.count() == 0)
+    }
+
+    @Test("upsert, get, replace (keeping the creation time), delete")
+    func roundTrip() throws {
+        let (store, folder) = try TestCatalog.store()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var first = TestCatalog.record("a1", name: "Lampe")
+        first.image = first.fused
+        first.imageDigest = "abc"
+        first.imagePath = "/x/a1.jpg"
+        first.imageWidth = 800
+        first.imageHeight = 600
+        try store.upsert([first, TestCatalog.record("a2")])
+        #expect(try store.count() == 2)
+        let stored = try #require(try store.product(id: "a1"))
+        #expect(stored.name == "Lampe" && stored.metadata == "{\"a\": 1}")
+        #expect(stored.fused == first.fused && stored.image == first.fused && stored.text == first.text)
+        #expect(stored.imageWidth == 800 && stored.imageHeight == 600 && stored.imagePath == "/x/a1.jpg")
+        let created = try #require(stored.createdAt)
+
+        Thread.sleep(forTimeInterval: 0.02)
+        try store.upsert([TestCatalog.record("a1", name: "Lampe à poser", seed: 2)])
+        let replaced = try #require(try store.product(id: "a1"))
+        #expect(replaced.name == "Lampe à poser" && replaced.image == nil)
+        #expect(replaced.createdAt == created)
+        #expect(replaced.updatedAt! > created)
+        #expect(try store.count() == 2)
+
+        #expect(try store.delete(id: "a1"))
+        #expect(try !store.delete(id: "a1"))
+        #expect(try store.product(id: "a1") == nil)
+    }
+
+    @Test("fingerprints, streaming vectors, exact vectors by row, stale models, stats")
+    func queries() throws {
+        let (store, folder) = try TestCatalog.store()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let records = (0..<1_200).map { TestCatalog.record("p\($0)", seed: Float($0 + 1), model: $0 % 100 == 0 ? "old@0" : "vitrine-clip@1") }
+        try store.upsert(records)
+        let prints = try store.fingerprints(for: records.map(\.productID) + ["missing"])
+        #expect(prints.count == 1_200)
+        #expect(prints["p5"] == records[5].fingerprint)
+        var streamed: [StoredVector] = []
+        try store.forEachVector(.fused) { streamed.append($0) }
+        #expect(streamed.map(\.productID) == records.map(\.productID))
+        var images = 0
+        try store.forEachVector(.image) { _ in images += 1 }
+        #expect(images == 0)
+        let exact = try store.vectors(.text, rowIDs: [streamed[3].rowID, streamed[900].rowID])
+        #expect(exact[streamed[900].rowID] == records[900].text)
+        #expect(try store.productIDs(withModelOtherThan: "vitrine-clip@1") == (0..<12).map { "p\($0 * 100)" })
+        let stats = try store.stats()
+        #expect(stats.products == 1_200 && stats.withImage == 0 && stats.models["old@0"] == 12 && stats.bytes > 0)
+    }
+
+    @Test("a batch is all or nothing")
+    func atomicBatch() throws {
+        let (store, folder) = try TestCatalog.store()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try store.upsert([TestCatalog.record("keep")])
+        // A second store on the same file holds the write lock: the first one's write waits, then fails whole.
+        let other = try SQLiteProductStore(path: store.path, busyTimeout: 0.2)
+        let blocker = try DatabaseQueue(path: store.path)
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            try? blocker.write { db in // an IMMEDIATE transaction: it holds the write lock until it returns
+                try db.execute(sql: "DELETE FROM product WHERE product_id = 'nothing'")
+                holding.signal()
+                release.wait()
+            }
+        }
+        thread.start()
+        holding.wait()
+        #expect(throws: StoreError.self) { try other.upsert([TestCatalog.record("x1"), TestCatalog.record("x2")]) }
+        release.signal()
+        #expect(try store.count() == 1)
+        try other.upsert([TestCatalog.record("x1"), TestCatalog.record("x2")])
+        #expect(try store.count() == 3, "another connection's writes are seen at once")
+    }
+
+    @Test("vector blobs are 4 bytes a value and refuse a broken length")
+    func blobs() throws {
+        let vector: [Float] = [1, -0.5, 0.25, .pi]
+        #expect(VectorBlob.encode(vector).count == 16)
+        #expect(try VectorBlob.decode(VectorBlob.encode(vector)) == vector)
+        #expect(throws: StoreError.self) { try VectorBlob.decode(Data([1, 2, 3])) }
+    }
+}
