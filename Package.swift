@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "VitrineImaging",
                 "VitrineEmbedding",
+                "VitrineCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -7,6 +7,6 @@ struct BenchMain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitrine-bench",
         abstract: "Vitrine's benchmarks (build with -c release).",
-        subcommands: [DecodeBenchmark.self, EmbedBenchmark.self]
+        subcommands: [DecodeBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, SearchBenchmark.self, DuplicatesBenchmark.self]
     )
 }

@@ -77,13 +77,22 @@ final class FailureLog: @unchecked Sendable {
 
     init(path: String) {
         self.path = path
-        try? FileManager.default.removeItem(atPath: path) // a stale file from an earlier run would mislead
+        // A stale failures file from an earlier run would mislead: remove it (only ever a regular file).
+        if (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     func append(_ failure: RowFailure) {
         if handle == nil {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil)
+            }
             handle = FileHandle(forWritingAtPath: path)
+            if handle == nil {
+                FileHandle.standardError.write(Data("warning: cannot write the failures file \(path); failures are only in the summary\n".utf8))
+                handle = FileHandle.nullDevice
+            }
         }
         var fields: [(String, JSONValue)] = [("row", .int(failure.row))]
         fields.append(("product_id", failure.productID.map(JSONValue.string) ?? .null))

@@ -6,7 +6,7 @@ import VitrineEmbedding
 /// Finds groups of near-duplicate images (the same photo re-encoded,
 /// resized, cropped, padded) among many image vectors without comparing
 /// every pair: the vectors are spread over √n coarse cells (each vector in
-/// its two nearest), only vectors sharing a cell are compared (int8 SIMD), and
+/// its four nearest), only vectors sharing a cell are compared (int8 SIMD), and
 /// candidate pairs are confirmed with the exact vectors. Groups are the
 /// connected components of confirmed pairs.
 public struct DuplicateFinder: Sendable {
@@ -14,6 +14,8 @@ public struct DuplicateFinder: Sendable {
     public var threshold: Float
     /// Worker threads.
     public var threads: Int
+    /// Cells each vector joins (more: better recall, more comparisons).
+    public var probes = 4
 
     /// The default threshold, chosen on the fixture variants (see BENCHMARKS.md).
     public static let defaultThreshold: Float = 0.85
@@ -50,9 +52,9 @@ public struct DuplicateFinder: Sendable {
         for position in centroidPositions {
             centroidIndex.append(rowID: 0, productID: "", name: "", vector: Array(vectors[position].prefix(dimension)))
         }
-        // Assign every vector to its two nearest cells.
+        // Assign every vector to its nearest cells.
         let assignment = ParallelMap.run(Array(0..<n), workers: threads) { position in
-            centroidIndex.approximateBest(Array(vectors[position].prefix(dimension)), keep: min(2, cells), threads: 1)
+            centroidIndex.approximateBest(Array(vectors[position].prefix(dimension)), keep: min(probes, cells), threads: 1)
         }
         var members = [[Int]](repeating: [], count: cells)
         for (position, nearest) in assignment.enumerated() { for cell in nearest { members[cell].append(position) } }

@@ -33,6 +33,14 @@ struct CatalogCommandTests {
         #expect(logged.count == 6)
         #expect(logged.contains { $0.contains("\"row\":28") && $0.contains("\"product_id\":\"b01\"") && $0.contains("image_missing") })
 
+        // A failures path that is not a regular file is never removed or replaced.
+        let notAFile = folder.appendingPathComponent("a-folder")
+        try FileManager.default.createDirectory(at: notAFile, withIntermediateDirectories: true)
+        let odd = try run(["index-catalog", "fixtures/catalog/catalog.csv", "--json", "--failures", notAFile.path])
+        #expect(odd.exitedNormally && odd.status == 1 && odd.stderr.contains("cannot write the failures file"))
+        var isFolder: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: notAFile.path, isDirectory: &isFolder) && isFolder.boolValue)
+
         let again = try run(["index-catalog", "fixtures/catalog/catalog.csv", "--json", "--failures", failures])
         let second = try Self.json(try #require(again.lines.last))
         #expect(second["indexed"] as? Int == 0 && second["unchanged"] as? Int == 25)
