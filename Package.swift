@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitrineCLITests",
-            dependencies: ["VitrineCLI", "VitrineImaging", "VitrineTestSupport"]
+            dependencies: ["VitrineCLI", "VitrineImaging", "VitrineCatalog", "VitrineStore", "VitrineTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

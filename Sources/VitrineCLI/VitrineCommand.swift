@@ -9,7 +9,7 @@ public struct VitrineCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [InspectCommand.self, EmbedCommand.self, IndexCatalogCommand.self, SearchCommand.self, DuplicatesCommand.self,
                       GetCommand.self, DeleteCommand.self, StatsCommand.self, ExportCommand.self, ReindexCommand.self,
-                      ModelCommand.self]
+                      WorkerCommand.self, ModelCommand.self]
     )
 
     /// Creates the root command (ArgumentParser calls this).

@@ -28,6 +28,40 @@ extension SQLiteProductStore {
                 CREATE INDEX product_model ON product(model);
                 """)
         }
+        migrator.registerMigration("v2: jobs and write order") { db in
+            try db.execute(sql: """
+                -- Every write gets the next number; a job applies only if it is newer than the
+                -- product's last write, so a slow or resurrected worker never overwrites newer data.
+                CREATE TABLE write_sequence (value INTEGER NOT NULL);
+                INSERT INTO write_sequence (value) VALUES (0);
+                ALTER TABLE product ADD COLUMN applied_seq INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE upload (
+                    id INTEGER PRIMARY KEY,
+                    bytes BLOB NOT NULL,
+                    digest TEXT NOT NULL
+                );
+                CREATE TABLE job (
+                    id TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL UNIQUE,
+                    product_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    metadata TEXT NOT NULL DEFAULT '',
+                    upload_id INTEGER REFERENCES upload(id) ON DELETE SET NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'succeeded', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    error TEXT,
+                    worker_id TEXT,
+                    lease_until DOUBLE,
+                    available_at DOUBLE NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    finished_at DOUBLE
+                );
+                CREATE INDEX job_ready ON job(status, available_at);
+                CREATE INDEX job_finished ON job(finished_at) WHERE finished_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

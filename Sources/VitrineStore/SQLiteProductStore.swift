@@ -33,29 +33,40 @@ public final class SQLiteProductStore: ProductStore {
     public func upsert(_ products: [ProductRecord]) throws(StoreError) {
         guard !products.isEmpty else { return }
         try write { db in
-            let now = Date()
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest,
-                                     image_path, image_width, image_height, model, fused, image_vector,
-                                     text_vector, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(product_id) DO UPDATE SET
-                    name = excluded.name, description = excluded.description, metadata = excluded.metadata,
-                    text_digest = excluded.text_digest, image_digest = excluded.image_digest,
-                    image_path = excluded.image_path,
-                    image_width = excluded.image_width, image_height = excluded.image_height,
-                    model = excluded.model, fused = excluded.fused, image_vector = excluded.image_vector,
-                    text_vector = excluded.text_vector, updated_at = excluded.updated_at
-                """)
-            for product in products {
-                try statement.execute(arguments: [
-                    product.productID, product.name, product.description, product.metadata, product.textDigest,
-                    product.imageDigest, product.imagePath, product.imageWidth, product.imageHeight, product.model,
-                    VectorBlob.encode(product.fused), product.image.map(VectorBlob.encode),
-                    VectorBlob.encode(product.text), now, now,
-                ])
-            }
+            let sequence = try Self.nextSequence(db)
+            for product in products { try Self.upsert(product, sequence: sequence, in: db) }
         }
+    }
+
+    /// Takes the next write number (inside the caller's transaction).
+    static func nextSequence(_ db: Database) throws -> Int64 {
+        try db.execute(sql: "UPDATE write_sequence SET value = value + 1")
+        return try Int64.fetchOne(db, sql: "SELECT value FROM write_sequence") ?? 0
+    }
+
+    /// Inserts or replaces one product as write number `sequence` (inside the caller's transaction).
+    static func upsert(_ product: ProductRecord, sequence: Int64, in db: Database) throws {
+        let now = Date()
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest,
+                             image_path, image_width, image_height, model, fused, image_vector,
+                             text_vector, created_at, updated_at, applied_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(product_id) DO UPDATE SET
+            name = excluded.name, description = excluded.description, metadata = excluded.metadata,
+            text_digest = excluded.text_digest, image_digest = excluded.image_digest,
+            image_path = excluded.image_path,
+            image_width = excluded.image_width, image_height = excluded.image_height,
+            model = excluded.model, fused = excluded.fused, image_vector = excluded.image_vector,
+            text_vector = excluded.text_vector, updated_at = excluded.updated_at,
+            applied_seq = excluded.applied_seq
+            """)
+        try statement.execute(arguments: [
+            product.productID, product.name, product.description, product.metadata, product.textDigest,
+            product.imageDigest, product.imagePath, product.imageWidth, product.imageHeight, product.model,
+            VectorBlob.encode(product.fused), product.image.map(VectorBlob.encode),
+            VectorBlob.encode(product.text), now, now, sequence,
+        ])
     }
 
     public func product(id: String) throws(StoreError) -> ProductRecord? {

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineStore
+
+/// `vitrine worker --worker-id w1`: processes with-image indexing jobs from the database.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Process queued image-indexing jobs from the database until stopped (SIGTERM or Ctrl-C).",
+        discussion: "Any number of workers, in any number of processes, can share one database. A worker that dies loses its jobs' leases, and other workers take them over.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var limits: LimitOptions
+
+    @Option(help: "This worker's name, as shown in the jobs.")
+    var workerID: String = "worker-\(ProcessInfo.processInfo.processIdentifier)"
+
+    @Option(help: "Seconds a claimed job stays reserved without renewal.")
+    var lease: Double = 30
+
+    func validate() throws {
+        if lease < 1 { throw ValidationError("--lease must be at least 1 second") }
+        if workerID.isEmpty { throw ValidationError("--worker-id must not be empty") }
+    }
+
+    func run() throws {
+        let products = try store.open()
+        let worker = JobWorker(queue: SQLiteJobQueue(store: products), model: try model.load(limits: try limits.decodeLimits()),
+                               workerID: workerID, lease: lease)
+        let stop = StopFlag()
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.stop() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        FileHandle.standardError.write(Data("worker \(workerID): processing jobs from \(products.path)\n".utf8))
+        worker.run(until: stop)
+        FileHandle.standardError.write(Data("worker \(workerID): stopped\n".utf8))
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+
+/// ``JobQueue`` in the same SQLite database as the products (so completing a
+/// job and writing its product are one transaction). See README.md.
+public final class SQLiteJobQueue: JobQueue {
+    private let store: SQLiteProductStore
+
+    /// Jobs in `store`'s database.
+    public init(store: SQLiteProductStore) {
+        self.store = store
+    }
+
+    public func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
+        let id = UUID().uuidString.lowercased()
+        let now = Date()
+        return try store.write { db in
+            let sequence = try SQLiteProductStore.nextSequence(db)
+            try db.execute(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)", arguments: [image, imageDigest])
+            let upload = db.lastInsertedRowID
+            try db.execute(sql: """
+                INSERT INTO job (id, seq, product_id, name, description, metadata, upload_id, status, attempts,
+                                 max_attempts, available_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
+                """, arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
+                                 upload, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
+            return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
+                             workerID: nil, createdAt: now, finishedAt: nil)
+        }
+    }
+
+    public func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob? {
+        let now = Date().timeIntervalSince1970
+        return try store.write { db -> ClaimedJob? in
+            // Jobs whose worker died too often end here, so they are not claimed forever.
+            try db.execute(sql: """
+                UPDATE job SET status = 'failed', finished_at = ?, lease_until = NULL,
+                       error = COALESCE(error, 'its worker stopped ' || attempts || ' times before finishing it')
+                WHERE status = 'processing' AND lease_until < ? AND attempts >= max_attempts
+                """, arguments: [now, now])
+            guard let row = try Row.fetchOne(db, sql: """
+                UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, attempts = attempts + 1
+                WHERE id = (SELECT id FROM job
+                            WHERE (status = 'queued' AND available_at <= ?) OR (status = 'processing' AND lease_until < ?)
+                            ORDER BY seq LIMIT 1)
+                RETURNING *
+                """, arguments: [workerID, now + lease, now, now]) else { return nil }
+            let job = Self.record(row)
+            let upload = try Row.fetchOne(db, sql: "SELECT bytes, digest FROM upload WHERE id = ?", arguments: [row["upload_id"] as Int64?])
+            guard let upload else {
+                try db.execute(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?",
+                               arguments: [now, job.id])
+                return nil
+            }
+            return ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"])
+        }
+    }
+
+    public func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool {
+        try store.write { db in
+            try db.execute(sql: "UPDATE job SET lease_until = ? WHERE id = ? AND worker_id = ? AND status = 'processing'",
+                           arguments: [Date().timeIntervalSince1970 + lease, jobID, workerID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func complete(jobID: String, workerID: String, product: ProductRecord) throws(StoreError) -> JobCompletion {
+        let now = Date().timeIntervalSince1970
+        return try store.write { db -> JobCompletion in
+            guard let sequence = try Int64.fetchOne(db, sql: """
+                SELECT seq FROM job WHERE id = ? AND worker_id = ? AND status = 'processing'
+                """, arguments: [jobID, workerID]) else { return .leaseLost }
+            let applied = try Int64.fetchOne(db, sql: "SELECT applied_seq FROM product WHERE product_id = ?",
+                                             arguments: [product.productID]) ?? 0
+            let outcome: JobCompletion
+            if applied < sequence {
+                try SQLiteProductStore.upsert(product, sequence: sequence, in: db)
+                outcome = .applied
+            } else {
+                outcome = .superseded
+            }
+            try db.execute(sql: """
+                UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
+                """, arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
+            return outcome
+        }
+    }
+
+    public func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
+        let now = Date().timeIntervalSince1970
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE job SET
+                    status = CASE WHEN ? OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                    finished_at = CASE WHEN ? OR attempts >= max_attempts THEN ? ELSE NULL END,
+                    available_at = ?, lease_until = NULL, error = ?
+                WHERE id = ? AND worker_id = ? AND status = 'processing'
+                """, arguments: [permanent, permanent, now, now + retryAfter, error, jobID, workerID])
+        }
+    }
+
+    public func release(jobID: String, workerID: String) throws(StoreError) {
+        try store.write { db in
+            try db.execute(sql: """
+                UPDATE job SET status = 'queued', lease_until = NULL, attempts = MAX(attempts - 1, 0), available_at = ?
+                WHERE id = ? AND worker_id = ? AND status = 'processing'
+                """, arguments: [Date().timeIntervalSince1970, jobID, workerID])
+        }
+    }
+
+    public func job(id: String) throws(StoreError) -> JobRecord? {
+        try store.read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Self.record) }
+    }
+
+    public func counts() throws(StoreError) -> [JobStatus: Int] {
+        try store.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM job GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func purge(finishedBefore cutoff: Date) throws(StoreError) -> Int {
+        try store.write { db in
+            let cut = cutoff.timeIntervalSince1970
+            try db.execute(sql: """
+                DELETE FROM upload WHERE id IN (SELECT upload_id FROM job
+                    WHERE status IN ('succeeded', 'failed') AND finished_at < ? AND upload_id IS NOT NULL)
+                """, arguments: [cut])
+            try db.execute(sql: "DELETE FROM job WHERE status IN ('succeeded', 'failed') AND finished_at < ?", arguments: [cut])
+            return db.changesCount
+        }
+    }
+
+    static func record(_ row: Row) -> JobRecord {
+        let finished: Double? = row["finished_at"]
+        return JobRecord(
+            id: row["id"], sequence: row["seq"],
+            request: IndexRequest(productID: row["product_id"], name: row["name"], description: row["description"],
+                                  metadata: row["metadata"]),
+            status: JobStatus(rawValue: row["status"]) ?? .failed, attempts: row["attempts"], error: row["error"],
+            workerID: row["worker_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            finishedAt: finished.map(Date.init(timeIntervalSince1970:)))
+    }
+}
