@@ -14,7 +14,7 @@ struct StoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let queue = try DatabaseQueue(path: store.path)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1: products"])
+        #expect(applied == ["v1: products", "v2: jobs and write order"])
         let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new
