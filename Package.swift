@@ -17,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The only C in Vitrine: libjpeg-turbo and libpng behind plain buffers and status codes.
@@ -65,6 +70,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The HTTP API (Hummingbird): routes, errors, auth, metrics, in-process workers.
+        .target(
+            name: "VitrineServer",
+            dependencies: [
+                "VitrineImaging", "VitrineEmbedding", "VitrineStore", "VitrineCatalog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
         // The commands of the `vitrine` tool, as a library so tests can run them.
         .target(
             name: "VitrineCLI",
@@ -73,7 +91,9 @@ let package = Package(
                 "VitrineEmbedding",
                 "VitrineStore",
                 "VitrineCatalog",
+                "VitrineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -107,6 +127,13 @@ let package = Package(
             name: "VitrineCatalogTests",
             dependencies: ["VitrineCatalog", "VitrineStore", "VitrineEmbedding", "VitrineImaging", "VitrineTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "VitrineServerTests",
+            dependencies: [
+                "VitrineServer", "VitrineStore", "VitrineCatalog", "VitrineEmbedding", "VitrineTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "VitrineCLITests",

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// The `vitrine` command-line tool: the root command and its subcommands.
-public struct VitrineCommand: ParsableCommand {
+public struct VitrineCommand: AsyncParsableCommand {
     /// Names the tool and lists its subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "vitrine",
@@ -9,7 +9,7 @@ public struct VitrineCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [InspectCommand.self, EmbedCommand.self, IndexCatalogCommand.self, SearchCommand.self, DuplicatesCommand.self,
                       GetCommand.self, DeleteCommand.self, StatsCommand.self, ExportCommand.self, ReindexCommand.self,
-                      WorkerCommand.self, ModelCommand.self]
+                      ServeCommand.self, WorkerCommand.self, ModelCommand.self]
     )
 
     /// Creates the root command (ArgumentParser calls this).

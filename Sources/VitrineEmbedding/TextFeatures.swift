@@ -46,12 +46,16 @@ struct TextFeatures {
         var tokenHashes: [UInt64] = []
         var padded: [UInt32] = []
         padded.reserveCapacity(32)
+        // A text made only of stopwords ("A", "Le Plus") still deserves a vector: keep them then.
+        let skipStopwords = fields.contains { tokens, _ in
+            tokens.contains { !Self.stopwordHashes.contains(StableHash.token($0, kind: 1)) }
+        }
         for (tokens, weight) in fields where !tokens.isEmpty {
             var previous: UInt64? = nil
             for token in tokens {
                 let unigram = StableHash.token(token, kind: 1)
                 tokenHashes.append(unigram)
-                if Self.stopwordHashes.contains(unigram) { continue }
+                if skipStopwords && Self.stopwordHashes.contains(unigram) { continue }
                 table.add(unigram, weight, kind: 0)
                 if let previous {
                     // A bigram: the two word hashes mixed, order-sensitive.

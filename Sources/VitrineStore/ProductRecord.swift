@@ -112,3 +112,11 @@ public struct StoreStats: Sendable, Equatable {
     /// The database file's size in bytes (main file plus WAL).
     public var bytes: Int
 }
+
+/// A cheap fingerprint of the whole store: the write sequence and the product count.
+public struct StoreVersion: Sendable, Equatable {
+    /// The last write number.
+    public var sequence: Int64
+    /// Products stored.
+    public var count: Int
+}

@@ -166,6 +166,14 @@ public final class SQLiteProductStore: ProductStore {
         }
     }
 
+    /// Changes whenever any process writes or deletes a product (for caches).
+    public func version() throws(StoreError) -> StoreVersion {
+        try read { db in
+            StoreVersion(sequence: try Int64.fetchOne(db, sql: "SELECT value FROM write_sequence") ?? 0,
+                         count: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product") ?? 0)
+        }
+    }
+
     // MARK: - Internals
 
     static func column(_ kind: VectorKind) -> String {

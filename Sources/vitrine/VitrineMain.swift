@@ -3,7 +3,7 @@ import VitrineCLI
 /// The `vitrine` executable: everything lives in VitrineCLI.
 @main
 struct VitrineMain {
-    static func main() {
-        VitrineCommand.main()
+    static func main() async {
+        await VitrineCommand.main()
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VitrineCatalog
+import VitrineEmbedding
+import VitrineImaging
+import VitrineStore
+
+/// The API's one error type: a status, a stable code and a message a person
+/// can act on, always answered as `{"status": "error", "code", "message"}`.
+public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    /// The HTTP status.
+    public var status: HTTPResponse.Status
+    /// A stable code (`missing_field`, `unsupported_format`, `not_found`...).
+    public var code: String
+    /// What went wrong and what to do.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// `status code: message`.
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    /// The JSON envelope.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSON.response(status, [("status", .string("error")), ("code", .string(code)),
+                                                  ("message", .string(message))])
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        return response
+    }
+
+    /// A decoder error as the API answers it: 415 for what is not PNG/JPEG, 413 above the limits, 422 for damage.
+    public init(_ error: ImagingError) {
+        switch error.code {
+        case .unsupportedFormat: self.init(.unsupportedMediaType, error.code.rawValue, error.message)
+        case .tooLarge: self.init(.contentTooLarge, error.code.rawValue, error.message)
+        case .outOfMemory: self.init(.serviceUnavailable, error.code.rawValue, error.message)
+        default: self.init(.unprocessableContent, error.code.rawValue, "the image cannot be decoded: \(error.message)")
+        }
+    }
+
+    /// A store failure: the database is busy or unreachable.
+    public init(_ error: StoreError) {
+        self.init(.serviceUnavailable, "store_unavailable", "the database could not be used: \(error.message); try again")
+    }
+
+    /// A catalogue failure (search and the like).
+    public init(_ error: CatalogError) {
+        switch error.code {
+        case .invalidRequest: self.init(.unprocessableContent, "invalid_request", error.message)
+        case .store: self.init(.serviceUnavailable, "store_unavailable", error.message)
+        default: self.init(.unprocessableContent, error.code.rawValue, error.message)
+        }
+    }
+
+    static func missing(_ field: String) -> APIError {
+        APIError(.unprocessableContent, "missing_field", "the field \"\(field)\" is required")
+    }
+
+    static func invalid(_ field: String, _ why: String) -> APIError {
+        APIError(.unprocessableContent, "invalid_field", "the field \"\(field)\" \(why)")
+    }
+
+    static func notFound(_ what: String) -> APIError {
+        APIError(.notFound, "not_found", what)
+    }
+}
+
+/// Turns every error into the JSON envelope: Hummingbird's own (404 for an
+/// unknown route, 413 for a large body), and unexpected ones as a 500 that
+/// is logged with the request id and says nothing of the internals.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPResponseError {
+            // Hummingbird's and NIO's own errors: 404 for an unknown route, 413 from collect(upTo:)...
+            let codes: [Int: String] = [400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                                        413: "too_large", 415: "unsupported_media_type"]
+            let message = (error as? HTTPError)?.body
+                ?? (error.status == .contentTooLarge ? "the request body is above the size limit" : error.status.reasonPhrase)
+            throw APIError(error.status, codes[error.status.code] ?? "http_\(error.status.code)", message)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(error)", "request_id": "\(context.id)"])
+            throw APIError(.internalServerError, "internal", "an unexpected error occurred (request id \(context.id))")
+        }
+    }
+}

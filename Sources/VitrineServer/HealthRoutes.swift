@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// GET /health, /ready, /metrics and /openapi.yaml.
+struct HealthRoutes {
+    let deps: Dependencies
+
+    func register(on router: Router<VitrineRequestContext>) {
+        router.get("/health") { _, _ in try JSON.response(.ok, [("status", .string("ok"))]) }
+        router.get("/ready") { _, _ in
+            if deps.draining.load(ordering: .relaxed) {
+                throw APIError(.serviceUnavailable, "draining", "the server is shutting down")
+            }
+            let store = deps.store
+            do { _ = try await Blocking.run { try store.count() } } catch {
+                throw APIError(.serviceUnavailable, "store_unavailable", "the database cannot be read: \(error)")
+            }
+            return try JSON.response(.ok, [("status", .string("ready")), ("model", .string(deps.model.id))])
+        }
+        router.get("/metrics") { _, _ in
+            let deps = self.deps
+            let text = try await Blocking.run { deps.metrics.render(store: deps.store, jobs: deps.jobs) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+                  let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw APIError(.internalServerError, "internal", "the OpenAPI document is missing from this build")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+}

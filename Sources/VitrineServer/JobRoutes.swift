@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import VitrineStore
+
+/// GET /api/v1/jobs/{job_id}.
+struct JobRoutes {
+    let deps: Dependencies
+
+    func register(on router: Router<VitrineRequestContext>) {
+        router.get("/api/v1/jobs/{job_id}") { request, context in
+            let id = try context.parameters.require("job_id")
+            let jobs = deps.jobs
+            let job: JobRecord?
+            do { job = try await Blocking.run { try jobs.job(id: id) } } catch let error as StoreError { throw APIError(error) }
+            guard let job else { throw APIError.notFound("no job \(id) (finished jobs are kept for \(Int(deps.configuration.jobRetention)) s)") }
+            return try JSON.response(.ok, Self.fields(job))
+        }
+    }
+
+    static func fields(_ job: JobRecord) -> [(String, JSON.Value)] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return [
+            ("job_id", .string(job.id)), ("product_id", .string(job.request.productID)),
+            ("status", .string(job.status.rawValue)), ("attempts", .int(job.attempts)),
+            ("error", job.error.map(JSON.Value.string) ?? .null),
+            ("created_at", .string(formatter.string(from: job.createdAt))),
+            ("finished_at", job.finishedAt.map { .string(formatter.string(from: $0)) } ?? .null),
+        ]
+    }
+
+    /// Polls until the job has finished or `timeout` passes.
+    static func wait(for id: String, jobs: any JobQueue, timeout: TimeInterval) async throws -> JobRecord? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var delay: UInt64 = 5_000_000
+        while true {
+            let job = try await Blocking.run { try jobs.job(id: id) }
+            if let job, job.status == .succeeded || job.status == .failed { return job }
+            if Date() >= deadline { return job }
+            try await Task.sleep(nanoseconds: delay)
+            delay = min(delay * 2, 100_000_000)
+        }
+    }
+}

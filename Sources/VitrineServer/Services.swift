@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VitrineCatalog
+import VitrineStore
+
+/// In-process job workers, as a Service: started with the server, and on
+/// shutdown each finishes the job in hand before the process exits.
+struct WorkerService: Service {
+    let deps: Dependencies
+    let count: Int
+    let logger: Logger
+
+    func run() async throws {
+        guard count > 0 else { return }
+        let stop = StopFlag()
+        let group = DispatchGroup()
+        for index in 0..<count {
+            let worker = JobWorker(queue: deps.jobs, model: deps.model, workerID: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(index + 1)",
+                                   lease: deps.configuration.jobLease)
+            group.enter()
+            let thread = Thread {
+                worker.run(until: stop)
+                group.leave()
+            }
+            thread.name = "vitrine-worker-\(index + 1)"
+            thread.start()
+        }
+        logger.info("started \(count) in-process workers")
+        try? await gracefulShutdown()
+        stop.stop()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            group.notify(queue: .global()) { continuation.resume() }
+        }
+        logger.info("workers stopped")
+    }
+}
+
+/// Deletes finished jobs and their uploads after the retention period, every minute.
+struct MaintenanceService: Service {
+    let deps: Dependencies
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let jobs = deps.jobs, cutoff = Date().addingTimeInterval(-deps.configuration.jobRetention)
+            if let purged = try? await Blocking.run({ try jobs.purge(finishedBefore: cutoff) }), purged > 0 {
+                logger.info("purged \(purged) finished jobs")
+            }
+            try? await Task.sleep(for: .seconds(60))
+        }
+    }
+}
+
+/// The first service to hear of shutdown: /ready fails at once, and the
+/// server keeps answering in-flight requests a moment longer.
+struct ReadinessService: Service {
+    let deps: Dependencies
+    let grace: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        deps.draining.store(true, ordering: .relaxed)
+        try? await Task.sleep(for: grace)
+    }
+}

@@ -1,0 +1,41 @@
+import VitrineStore
+
+/// Group commit for the synchronous route: writes arriving together are
+/// committed in one transaction, and each request is answered only once its
+/// product is durably stored. Under load, one fsync serves dozens of requests.
+actor WriteBatcher {
+    private let store: any ProductStore
+    private var pending: [(ProductRecord, CheckedContinuation<Void, Error>)] = []
+    private var draining = false
+
+    init(store: any ProductStore) {
+        self.store = store
+    }
+
+    /// Returns once `product` is committed (or throws the store's error).
+    func write(_ product: ProductRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            pending.append((product, continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = pending.prefix(512)
+            pending.removeFirst(batch.count)
+            let records = batch.map(\.0)
+            let store = self.store
+            do {
+                try await Blocking.run { try store.upsert(records) }
+                for (_, continuation) in batch { continuation.resume() }
+            } catch {
+                for (_, continuation) in batch { continuation.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+}
