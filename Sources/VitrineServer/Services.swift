@@ -13,7 +13,11 @@ struct WorkerService: Service {
     let logger: Logger
 
     func run() async throws {
-        guard count > 0 else { return }
+        // A service that returns ends the whole group: with no workers, just wait for shutdown.
+        guard count > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
         let stop = StopFlag()
         let group = DispatchGroup()
         for index in 0..<count {
@@ -48,7 +52,8 @@ struct MaintenanceService: Service {
             if let purged = try? await Blocking.run({ try jobs.purge(finishedBefore: cutoff) }), purged > 0 {
                 logger.info("purged \(purged) finished jobs")
             }
-            try? await Task.sleep(for: .seconds(60))
+            // A plain sleep would hold shutdown up for a minute: this one ends with it.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
         }
     }
 }

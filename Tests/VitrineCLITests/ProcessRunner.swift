@@ -24,9 +24,14 @@ enum ProcessRunner {
         fatalError("the vitrine executable was not found beside the tests: \(candidates.map(\.path))")
     }()
 
-    static func run(_ arguments: [String], directory: URL? = nil, timeout: TimeInterval = 60) throws -> Outcome {
+    /// Runs another program (python3...) the same way.
+    static func runTool(_ path: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> Outcome {
+        try run(arguments, executable: URL(fileURLWithPath: path), timeout: timeout)
+    }
+
+    static func run(_ arguments: [String], directory: URL? = nil, executable: URL? = nil, timeout: TimeInterval = 60) throws -> Outcome {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()

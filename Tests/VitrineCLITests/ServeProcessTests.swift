@@ -1,0 +1,173 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import VitrineStore
+import VitrineTestSupport
+
+/// The real `vitrine serve` binary with real `vitrine worker` processes and real HTTP clients.
+@Suite("vitrine serve and workers, as processes", .serialized)
+struct ServeProcessTests {
+    /// A started server, stopped by `stop()`.
+    final class Server: @unchecked Sendable {
+        let process = Process()
+        let port: Int
+        let errors = LockedData()
+
+        init(arguments: [String]) throws {
+            process.executableURL = ProcessRunner.binary
+            process.arguments = ["serve", "--port", "0"] + arguments
+            process.currentDirectoryURL = Repository.root
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            let errors = self.errors
+            pipe.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
+            try process.run()
+            let deadline = Date().addingTimeInterval(30)
+            var found: Int?
+            while found == nil && Date() < deadline && process.isRunning {
+                let text = String(decoding: errors.value, as: UTF8.self)
+                // Wait for the whole line: the port must not be read half-written.
+                if let range = text.range(of: #"serving on http://127\.0\.0\.1:\d+ \("#, options: .regularExpression) {
+                    found = Int(text[range].dropLast(2).split(separator: ":").last ?? "")
+                }
+                usleep(20_000)
+            }
+            guard let found else {
+                process.terminate()
+                throw CLIFailure("the server did not start: \(String(decoding: errors.value, as: UTF8.self))")
+            }
+            port = found
+        }
+
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        func stop() {
+            if process.isRunning { process.terminate() }
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    struct CLIFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func request(_ url: String, method: String = "GET", contentType: String? = nil, body: Data? = nil) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = 30
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        request.httpBody = body
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, object)
+    }
+
+    static func multipart(_ fields: [String: String], image: Data) -> (String, Data) {
+        let boundary = "b-\(UUID().uuidString)"
+        var body = Data()
+        for (name, value) in fields {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8))
+        body.append(image)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        return ("multipart/form-data; boundary=\(boundary)", body)
+    }
+
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("200 uploads to the server, two worker processes, one SIGKILLed mid-way: every job succeeds, each product once")
+    func uploadsWithWorkers() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("s.sqlite").path
+        let server = try Server(arguments: ["--db", db, "--workers", "0"])
+        defer { server.stop() }
+        func worker(_ id: String) throws -> Process {
+            let process = Process()
+            process.executableURL = ProcessRunner.binary
+            process.arguments = ["worker", "--worker-id", id, "--db", db, "--lease", "2"]
+            process.currentDirectoryURL = Repository.root
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let doomed = try worker("w1"), survivor = try worker("w2")
+        defer {
+            for process in [doomed, survivor] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        let variants = Repository.fixtures.appendingPathComponent("products/variants")
+        let photos = try FileManager.default.contentsOfDirectory(atPath: variants.path).sorted().prefix(50)
+            .map { try Data(contentsOf: variants.appendingPathComponent($0)) }
+        var jobIDs: [String] = []
+        for index in 0..<200 {
+            let (type, body) = Self.multipart(["product_id": "u\(index)", "name": "Produit \(index)"], image: photos[index % photos.count])
+            let (status, answer) = try await Self.request("\(server.base)/api/v1/index-product-with-image", method: "POST",
+                                                          contentType: type, body: body)
+            #expect(status == 202)
+            jobIDs.append(answer["job_id"] as? String ?? "")
+            if index == 100 { kill(doomed.processIdentifier, SIGKILL) }
+        }
+        doomed.waitUntilExit()
+        let queue = SQLiteJobQueue(store: try SQLiteProductStore(path: db))
+        let deadline = Date().addingTimeInterval(90)
+        while Date() < deadline, (try queue.counts()[.succeeded] ?? 0) < 200 { try await Task.sleep(nanoseconds: 50_000_000) }
+        let counts = try queue.counts()
+        #expect(counts[.succeeded] == 200 && counts[.failed] == 0)
+        for id in jobIDs.prefix(10) + jobIDs.suffix(10) {
+            let (status, job) = try await Self.request("\(server.base)/api/v1/jobs/\(id)")
+            #expect(status == 200 && job["status"] as? String == "succeeded")
+        }
+        let (_, found) = try await Self.request("\(server.base)/api/v1/search", method: "POST", contentType: "application/json",
+                                                body: Data(#"{"query": "Produit 7", "top_k": 1, "mode": "text"}"#.utf8))
+        #expect(((found["results"] as? [[String: Any]])?.first?["product_id"] as? String) == "u7",
+                "search sees products indexed by other processes")
+        #expect(try SQLiteProductStore(path: db).count() == 200, "each product exactly once")
+    }
+
+    @Test("the old Python client's call works verbatim, and SIGTERM drains and exits cleanly")
+    func pythonClientAndShutdown() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("p.sqlite").path
+        let server = try Server(arguments: ["--db", db, "--workers", "1"])
+        defer { server.stop() }
+        let hasRequests = (try? ProcessRunner.runTool("/usr/bin/env", ["python3", "-c", "import requests"]))?.status == 0
+        if hasRequests {
+            let script = """
+                import requests
+                response = requests.post("\(server.base)/api/v1/index-product", data={"product_id": "py-1", "name": "Robe d'été", "description": "Très légère", "metadata": '{"size": "M"}'})
+                print(response.status_code)
+                print(response.json()["status"], response.json()["embedding_dimension"])
+                """
+            let outcome = try ProcessRunner.runTool("/usr/bin/env", ["python3", "-c", script])
+            #expect(outcome.stdout == "200\nsuccess 512\n", "\(outcome.stdout) \(outcome.stderr)")
+            #expect(try SQLiteProductStore(path: db).product(id: "py-1")?.description == "Très légère")
+        } else {
+            Issue.record("python3 with requests is not on this machine: the verbatim Python call was not run")
+        }
+        let (readyStatus, _) = try await Self.request("\(server.base)/ready")
+        #expect(readyStatus == 200)
+        // With-image with wait=true answers once the in-process worker has finished.
+        let photo = try Data(contentsOf: Repository.fixtures.appendingPathComponent("products/images/p05.jpg"))
+        let (type, body) = Self.multipart(["product_id": "m1", "name": "Mug"], image: photo)
+        let (status, job) = try await Self.request("\(server.base)/api/v1/index-product-with-image?wait=true", method: "POST",
+                                                   contentType: type, body: body)
+        #expect(status == 200 && job["status"] as? String == "succeeded")
+        server.process.terminate()
+        let deadline = Date().addingTimeInterval(20)
+        while server.process.isRunning && Date() < deadline { usleep(10_000) }
+        #expect(!server.process.isRunning && server.process.terminationReason == .exit && server.process.terminationStatus == 0)
+    }
+}
