@@ -4,8 +4,9 @@ import VitrineEmbedding
 import VitrineImaging
 import VitrineStore
 
-/// Processes indexing jobs from a ``JobQueue``: claim, decode and embed the
-/// upload, write the product (if the job is still the newest write), repeat.
+/// Processes indexing jobs from a ``JobQueue``: claim a few, decode and
+/// embed each upload, write the products (each only if its job is still the
+/// newest write of its product) in one transaction, repeat.
 /// The lease is renewed while a job runs; an undecodable image fails the job
 /// at once with the decoder's message; other failures retry with backoff.
 public final class JobWorker: Sendable {
@@ -19,35 +20,47 @@ public final class JobWorker: Sendable {
     public let lease: TimeInterval
     /// How long to sleep when the queue is empty.
     public let idleWait: TimeInterval
+    /// Jobs claimed and committed together.
+    public let batchSize: Int
 
     /// Creates a worker.
     public init(queue: any JobQueue, model: EmbeddingModel, workerID: String, lease: TimeInterval = 30,
-                idleWait: TimeInterval = 0.05) {
+                idleWait: TimeInterval = 0.01, batchSize: Int = 8) {
         self.queue = queue
         self.model = model
         self.workerID = workerID
         self.lease = lease
         self.idleWait = idleWait
+        self.batchSize = max(1, batchSize)
     }
 
-    /// Claims and processes one job; false when there was none.
+    /// Claims and processes a batch of jobs (up to ``batchSize``, committed
+    /// together); false when there were none.
     @discardableResult
     public func runOnce() throws(StoreError) -> Bool {
-        guard let claimed = try queue.claim(workerID: workerID, lease: lease) else { return false }
-        let renewal = startRenewing(claimed.job.id)
+        let claimed = try queue.claim(workerID: workerID, lease: lease, limit: batchSize)
+        guard !claimed.isEmpty else { return false }
+        let renewal = startRenewing(claimed.map(\.job.id))
         defer { renewal.cancel() }
-        let job = claimed.job
-        switch embed(claimed) {
-        case .success(let record):
-            do throws(StoreError) {
-                _ = try queue.complete(jobID: job.id, workerID: workerID, product: record)
-            } catch {
-                try queue.fail(jobID: job.id, workerID: workerID, error: error.description, permanent: false,
-                               retryAfter: Self.backoff(attempt: job.attempts))
+        var done: [(jobID: String, product: ProductRecord)] = []
+        for job in claimed {
+            switch embed(job) {
+            case .success(let record):
+                done.append((job.job.id, record))
+            case .failure(let failure):
+                // An undecodable image or text without words will not get better: fail at once.
+                try queue.fail(jobID: job.job.id, workerID: workerID, error: failure.description, permanent: true, retryAfter: 0)
             }
-        case .failure(let failure):
-            // An undecodable image or text without words will not get better: fail at once.
-            try queue.fail(jobID: job.id, workerID: workerID, error: failure.description, permanent: true, retryAfter: 0)
+        }
+        guard !done.isEmpty else { return true }
+        do throws(StoreError) {
+            _ = try queue.complete(done, workerID: workerID)
+        } catch {
+            for item in done {
+                let attempts = claimed.first { $0.job.id == item.jobID }?.job.attempts ?? 1
+                try queue.fail(jobID: item.jobID, workerID: workerID, error: error.description, permanent: false,
+                               retryAfter: Self.backoff(attempt: attempts))
+            }
         }
         return true
     }
@@ -91,12 +104,12 @@ public final class JobWorker: Sendable {
         min(30, 0.5 * pow(2, Double(max(0, attempt - 1))))
     }
 
-    private func startRenewing(_ jobID: String) -> DispatchSourceTimer {
+    private func startRenewing(_ jobIDs: [String]) -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         let interval = max(0.05, lease / 3)
         timer.schedule(deadline: .now() + interval, repeating: interval)
         let queue = self.queue, workerID = self.workerID, lease = self.lease
-        timer.setEventHandler { _ = try? queue.renew(jobID: jobID, workerID: workerID, lease: lease) }
+        timer.setEventHandler { for jobID in jobIDs { _ = try? queue.renew(jobID: jobID, workerID: workerID, lease: lease) } }
         timer.resume()
         return timer
     }

@@ -14,6 +14,7 @@ final class Dependencies: Sendable {
     let search: CatalogSearch
     let searchCache: SearchCache
     let batcher: WriteBatcher
+    let enqueuer: EnqueueBatcher
     let metrics = ServerMetrics()
     let uploadsInFlight = Atomic<Int>(0)
     /// Set when shutdown begins: /ready answers 503 from then on.
@@ -29,5 +30,6 @@ final class Dependencies: Sendable {
         search = CatalogSearch(store: store, model: model)
         searchCache = SearchCache(search: search, store: store)
         batcher = WriteBatcher(store: store)
+        enqueuer = EnqueueBatcher(jobs: jobs, maxAttempts: configuration.jobMaxAttempts)
     }
 }

@@ -60,12 +60,10 @@ struct IndexRoutes {
         }
         let requestFields = IndexRequest(productID: fields.id, name: fields.name, description: fields.description,
                                          metadata: fields.metadata)
-        let jobs = deps.jobs, attempts = deps.configuration.jobMaxAttempts
+        let jobs = deps.jobs
         let job: JobRecord
         do {
-            job = try await Blocking.run {
-                try jobs.enqueue(requestFields, image: Data(image), imageDigest: Digest.sha256(image), maxAttempts: attempts)
-            }
+            job = try await deps.enqueuer.enqueue(Upload(request: requestFields, image: Data(image), imageDigest: Digest.sha256(image)))
         } catch let error as StoreError { throw APIError(error) }
         if request.uri.queryParameters.get("wait") == "true" {
             let finished = try await JobRoutes.wait(for: job.id, jobs: jobs, timeout: deps.configuration.waitTimeout)

@@ -39,3 +39,44 @@ actor WriteBatcher {
         draining = false
     }
 }
+
+/// Group commit for uploads: jobs arriving together are stored in one
+/// transaction; each request is answered 202 only once its job is durable.
+actor EnqueueBatcher {
+    private let jobs: any JobQueue
+    private let maxAttempts: Int
+    private var pending: [(Upload, CheckedContinuation<JobRecord, Error>)] = []
+    private var draining = false
+
+    init(jobs: any JobQueue, maxAttempts: Int) {
+        self.jobs = jobs
+        self.maxAttempts = maxAttempts
+    }
+
+    /// Returns the stored job once it is committed.
+    func enqueue(_ upload: Upload) async throws -> JobRecord {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JobRecord, Error>) in
+            pending.append((upload, continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = pending.prefix(64)
+            pending.removeFirst(batch.count)
+            let uploads = batch.map(\.0)
+            let jobs = self.jobs, attempts = maxAttempts
+            do {
+                let records = try await Blocking.run { try jobs.enqueue(uploads, maxAttempts: attempts) }
+                for ((_, continuation), record) in zip(batch, records) { continuation.resume(returning: record) }
+            } catch {
+                for (_, continuation) in batch { continuation.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+}

@@ -32,6 +32,23 @@ public struct IndexRequest: Sendable, Equatable {
     }
 }
 
+/// One upload to enqueue.
+public struct Upload: Sendable {
+    /// What to index.
+    public var request: IndexRequest
+    /// The image's bytes.
+    public var image: Data
+    /// Their SHA-256.
+    public var imageDigest: String
+
+    /// Creates an upload.
+    public init(request: IndexRequest, image: Data, imageDigest: String) {
+        self.request = request
+        self.image = image
+        self.imageDigest = imageDigest
+    }
+}
+
 /// A job as stored.
 public struct JobRecord: Sendable, Equatable {
     /// The job's id (a UUID).
@@ -83,14 +100,23 @@ public protocol JobQueue: Sendable {
     /// Stores the upload and the job in one transaction.
     func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord
 
+    /// Stores several uploads and their jobs in one transaction (all or none).
+    func enqueue(_ uploads: [Upload], maxAttempts: Int) throws(StoreError) -> [JobRecord]
+
     /// Claims the oldest runnable job (queued and due, or processing with an expired lease).
     func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob?
+
+    /// Claims up to `limit` runnable jobs at once, oldest first (one transaction).
+    func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob]
 
     /// Extends a lease; false when the worker no longer holds the job.
     func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool
 
     /// Writes the product (if the job is still the newest write) and marks the job succeeded, atomically.
     func complete(jobID: String, workerID: String, product: ProductRecord) throws(StoreError) -> JobCompletion
+
+    /// Completes several jobs in one transaction (each as ``complete(jobID:workerID:product:)`` would).
+    func complete(_ results: [(jobID: String, product: ProductRecord)], workerID: String) throws(StoreError) -> [JobCompletion]
 
     /// Records a failure: permanent ones end the job, others retry after `retryAfter` until attempts run out.
     func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError)

@@ -12,9 +12,18 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
+        try enqueue([Upload(request: request, image: image, imageDigest: imageDigest)], maxAttempts: maxAttempts)[0]
+    }
+
+    public func enqueue(_ uploads: [Upload], maxAttempts: Int) throws(StoreError) -> [JobRecord] {
+        try store.write { db in try uploads.map { try Self.enqueueOne(db, $0, maxAttempts: maxAttempts) } }
+    }
+
+    private static func enqueueOne(_ db: Database, _ upload: Upload, maxAttempts: Int) throws -> JobRecord {
         let id = UUID().uuidString.lowercased()
         let now = Date()
-        return try store.write { db in
+        let request = upload.request, image = upload.image, imageDigest = upload.imageDigest
+        return try { () throws -> JobRecord in
             let sequence = try SQLiteProductStore.nextSequence(db)
             try db.execute(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)", arguments: [image, imageDigest])
             let upload = db.lastInsertedRowID
@@ -26,12 +35,26 @@ public final class SQLiteJobQueue: JobQueue {
                                  upload, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
             return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
                              workerID: nil, createdAt: now, finishedAt: nil)
-        }
+        }()
     }
 
     public func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob? {
+        try claim(workerID: workerID, lease: lease, limit: 1).first
+    }
+
+    public func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob] {
+        try store.write { db in
+            var claimed: [ClaimedJob] = []
+            while claimed.count < max(1, limit), let job = try Self.claimOne(db, workerID: workerID, lease: lease) {
+                claimed.append(job)
+            }
+            return claimed
+        }
+    }
+
+    private static func claimOne(_ db: Database, workerID: String, lease: TimeInterval) throws -> ClaimedJob? {
         let now = Date().timeIntervalSince1970
-        return try store.write { db -> ClaimedJob? in
+        return try { () throws -> ClaimedJob? in
             // Jobs whose worker died too often end here, so they are not claimed forever.
             try db.execute(sql: """
                 UPDATE job SET status = 'failed', finished_at = ?, lease_until = NULL,
@@ -50,10 +73,10 @@ public final class SQLiteJobQueue: JobQueue {
             guard let upload else {
                 try db.execute(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?",
                                arguments: [now, job.id])
-                return nil
+                return try claimOne(db, workerID: workerID, lease: lease)
             }
             return ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"])
-        }
+        }()
     }
 
     public func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool {
@@ -65,8 +88,16 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func complete(jobID: String, workerID: String, product: ProductRecord) throws(StoreError) -> JobCompletion {
+        try complete([(jobID, product)], workerID: workerID)[0]
+    }
+
+    public func complete(_ results: [(jobID: String, product: ProductRecord)], workerID: String) throws(StoreError) -> [JobCompletion] {
+        try store.write { db in try results.map { try Self.completeOne(db, jobID: $0.jobID, workerID: workerID, product: $0.product) } }
+    }
+
+    private static func completeOne(_ db: Database, jobID: String, workerID: String, product: ProductRecord) throws -> JobCompletion {
         let now = Date().timeIntervalSince1970
-        return try store.write { db -> JobCompletion in
+        return try { () throws -> JobCompletion in
             guard let sequence = try Int64.fetchOne(db, sql: """
                 SELECT seq FROM job WHERE id = ? AND worker_id = ? AND status = 'processing'
                 """, arguments: [jobID, workerID]) else { return .leaseLost }
@@ -83,7 +114,7 @@ public final class SQLiteJobQueue: JobQueue {
                 UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
                 """, arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
             return outcome
-        }
+        }()
     }
 
     public func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {

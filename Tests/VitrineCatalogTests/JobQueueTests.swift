@@ -27,9 +27,10 @@ struct JobQueueTests {
         let first = try Self.enqueue(queue, "m1"), second = try Self.enqueue(queue, "m2")
         #expect(first.status == .queued && second.sequence > first.sequence)
         #expect(try queue.counts()[.queued] == 2)
-        let worker = JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1")
+        let worker = JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1", batchSize: 1)
         #expect(try worker.runOnce())
         #expect(try queue.job(id: first.id)?.status == .succeeded, "the oldest job goes first")
+        #expect(try queue.job(id: second.id)?.status == .queued)
         #expect(try worker.runOnce())
         #expect(try !worker.runOnce(), "nothing left")
         let done = try #require(try queue.job(id: second.id))
@@ -107,6 +108,20 @@ struct JobQueueTests {
         #expect(try queue.job(id: queued.id)?.status == .succeeded)
         #expect(try store.product(id: "m2")?.name == "Écrit directement")
         _ = new
+    }
+
+    @Test("a batch claims several jobs in order and commits them together")
+    func batch() throws {
+        let (store, queue, folder) = try Self.queue()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ids = try (0..<5).map { try Self.enqueue(queue, "b\($0)").id }
+        let bad = try Self.enqueue(queue, "bad", image: Self.broken).id
+        let claimed = try queue.claim(workerID: "w1", lease: 30, limit: 4)
+        #expect(claimed.map(\.job.id) == Array(ids.prefix(4)))
+        for job in claimed { try queue.release(jobID: job.job.id, workerID: "w1") }
+        try JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1", batchSize: 8).runOnce()
+        #expect(try store.count() == 5)
+        #expect(try queue.job(id: bad)?.status == .failed, "one bad upload fails alone; the batch still commits")
     }
 
     @Test("release gives a job back; purge removes finished jobs and their uploads")

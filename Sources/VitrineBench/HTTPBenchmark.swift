@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The HTTP API under load, against the release `vitrine serve` on loopback:
+/// sync index-product with wrk (requests/s, p50, p99), and with-image
+/// indexing from upload to finished job (images/s) with in-process workers
+/// and with 1, 2 and 3 `vitrine worker` processes.
+struct HTTPBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http", abstract: "Sync index-product under wrk; with-image throughput with 1-3 worker processes.")
+
+    @Option(help: "Runs per figure; the median is printed.") var runs = 3
+    @Option(help: "wrk duration per run, seconds.") var seconds = 10
+    @Option(help: "wrk connections.") var connections = 32
+    @Option(help: "Images uploaded per with-image run.") var images = 1_000
+    @Option(help: "Folder of 800×800 JPEGs (default: the benchmark catalogue's).") var imageFolder = "/tmp/vitrine-bench-catalog/images"
+
+    func run() async throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("vitrine").path
+        print("http benchmark: \(binary) on loopback, 2 cores shared by server, workers and load generator")
+        try syncBenchmark(binary)
+        try await imageBenchmark(binary)
+    }
+
+    // MARK: sync
+
+    func syncBenchmark(_ binary: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
+            print("sync index-product: skipped (wrk is not installed: apt-get install wrk)")
+            return
+        }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-wrk.lua")
+        try Data("""
+            local threads = 0
+            function setup(thread)
+              threads = threads + 1
+              thread:set("tid", threads)
+            end
+            counter = 0
+            request = function()
+              counter = counter + 1
+              local id = "wrk-" .. tid .. "-" .. counter
+              local body = "product_id=" .. id .. "&name=Robe+d%27%C3%A9t%C3%A9+" .. counter ..
+                "&description=L%C3%A9g%C3%A8re+et+confortable%2C+coton+bio&metadata=%7B%22size%22%3A%22M%22%7D"
+              return wrk.format("POST", "/api/v1/index-product", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+            end
+            """.utf8).write(to: script)
+        var results: [(Double, Double, Double)] = []
+        for _ in 0..<runs {
+            let (server, port, db) = try Self.startServer(binary, ["--workers", "0"])
+            defer { Self.stop(server, db) }
+            let output = try Self.capture("/usr/bin/wrk", ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
+                                                          "http://127.0.0.1:\(port)"])
+            let rate = Double(Self.value(after: "Requests/sec:", in: output) ?? "0") ?? 0
+            results.append((rate, Self.milliseconds(Self.value(after: "50%", in: output)), Self.milliseconds(Self.value(after: "99%", in: output))))
+            // Every acknowledged product is stored: wrk's count of 2xx answers against the table.
+            let stored = try Self.capture(binary, ["stats", "--json", "--db", db])
+            let requests = Self.value(after: "requests in", in: output).map { _ in output.components(separatedBy: " requests in").first?.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "?" } ?? "?"
+            print("  run: \(String(format: "%.0f", rate)) req/s, \(requests) requests answered, \(Self.value(after: "\"products\":", in: stored)?.split(separator: ",").first ?? "?") products stored")
+        }
+        let sorted = results.sorted { $0.0 < $1.0 }
+        let median = sorted[sorted.count / 2]
+        print("sync index-product (wrk -t2 -c\(connections) -d\(seconds)s): \(String(format: "%.0f", median.0)) req/s, p50 \(String(format: "%.2f", median.1)) ms, p99 \(String(format: "%.2f", median.2)) ms (median of \(runs) runs)")
+    }
+
+    // MARK: with image
+
+    func imageBenchmark(_ binary: String) async throws {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: imageFolder).filter { $0.hasSuffix(".jpg") }.sorted()) ?? []
+        guard files.count >= 100 else {
+            print("with-image: skipped (no photos in \(imageFolder): run bash fixtures/tools/make-bench-catalog.sh)")
+            return
+        }
+        let photos = try files.prefix(200).map { try Data(contentsOf: URL(fileURLWithPath: imageFolder).appendingPathComponent($0)) }
+        for setup in [("in-process workers (--workers 2)", 2, 0), ("1 worker process", 0, 1), ("2 worker processes", 0, 2), ("3 worker processes", 0, 3)] {
+            var rates: [Double] = []
+            for _ in 0..<runs {
+                let (server, port, db) = try Self.startServer(binary, ["--workers", String(setup.1)])
+                var workers: [Process] = []
+                for index in 0..<setup.2 {
+                    let worker = Process()
+                    worker.executableURL = URL(fileURLWithPath: binary)
+                    worker.arguments = ["worker", "--worker-id", "bench-\(index)", "--db", db]
+                    worker.standardError = FileHandle.nullDevice
+                    try worker.run()
+                    workers.append(worker)
+                }
+                let started = Date()
+                try await Self.upload(photos, count: images, port: port, concurrency: 16)
+                // Wait until every job has finished.
+                while true {
+                    let output = try Self.capture(binary, ["stats", "--json", "--db", db])
+                    if let text = Self.value(after: "\"products\":", in: output)?.split(separator: ",").first, Int(text) ?? 0 >= images { break }
+                    try await Task.sleep(nanoseconds: 20_000_000)
+                }
+                rates.append(Double(images) / Date().timeIntervalSince(started))
+                for worker in workers { worker.terminate(); worker.waitUntilExit() }
+                Self.stop(server, db)
+            }
+            rates.sort()
+            print("with-image, \(setup.0): \(String(format: "%.0f", rates[rates.count / 2])) images/s from upload to finished job (\(images) 800×800 JPEGs, 16 concurrent uploads, median of \(runs) runs)")
+        }
+    }
+
+    static func upload(_ photos: [Data], count: Int, port: Int, concurrency: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<concurrency {
+                group.addTask {
+                    var index = lane
+                    while index < count {
+                        let boundary = "bench\(index)"
+                        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"product_id\"\r\n\r\nimg-\(index)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nProduit \(index)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
+                        body.append(photos[index % photos.count])
+                        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+                        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/index-product-with-image")!)
+                        request.httpMethod = "POST"
+                        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
+                        request.httpBody = body
+                        let (_, response) = try await URLSession.shared.data(for: request)
+                        guard (response as? HTTPURLResponse)?.statusCode == 202 else { throw ValidationError("upload \(index) was refused") }
+                        index += concurrency
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    // MARK: helpers
+
+    static func startServer(_ binary: String, _ arguments: [String]) throws -> (Process, Int, String) {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-http-\(UUID().uuidString).sqlite").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--port", "0", "--db", db] + arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            text += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+            if let range = text.range(of: #"serving on http://127\.0\.0\.1:\d+ \("#, options: .regularExpression),
+               let port = Int(text[range].dropLast(2).split(separator: ":").last ?? "") {
+                return (process, port, db)
+            }
+        }
+        process.terminate()
+        throw ValidationError("the server did not start: \(text)")
+    }
+
+    static func stop(_ server: Process, _ db: String) {
+        server.terminate()
+        server.waitUntilExit()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+    }
+
+    static func capture(_ path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func value(after label: String, in text: String) -> String? {
+        guard let range = text.range(of: label) else { return nil }
+        return text[range.upperBound...].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).first.map(String.init)
+    }
+
+    static func milliseconds(_ text: String?) -> Double {
+        guard let text else { return 0 }
+        if text.hasSuffix("ms") { return Double(text.dropLast(2)) ?? 0 }
+        if text.hasSuffix("us") { return (Double(text.dropLast(2)) ?? 0) / 1000 }
+        if text.hasSuffix("s") { return (Double(text.dropLast(1)) ?? 0) * 1000 }
+        return Double(text) ?? 0
+    }
+}
