@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["README.md"],
             resources: [.copy("openapi.yaml")]
         ),
         // The commands of the `vitrine` tool, as a library so tests can run them.

@@ -56,7 +56,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
             let output = try Self.capture("/usr/bin/wrk", ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
                                                           "http://127.0.0.1:\(port)"])
             let rate = Double(Self.value(after: "Requests/sec:", in: output) ?? "0") ?? 0
-            results.append((rate, Self.milliseconds(Self.value(after: "50%", in: output)), Self.milliseconds(Self.value(after: "99%", in: output))))
+            results.append((rate, Self.milliseconds(Self.value(after: "    50%", in: output)), Self.milliseconds(Self.value(after: "    99%", in: output))))
             // Every acknowledged product is stored: wrk's count of 2xx answers against the table.
             let stored = try Self.capture(binary, ["stats", "--json", "--db", db])
             let requests = Self.value(after: "requests in", in: output).map { _ in output.components(separatedBy: " requests in").first?.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "?" } ?? "?"

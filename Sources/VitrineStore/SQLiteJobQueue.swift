@@ -43,7 +43,16 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob] {
-        try store.write { db in
+        // Idle workers poll: look with a cheap read first, and take the write lock only when there is work.
+        let now = Date().timeIntervalSince1970
+        let runnable = try store.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM job WHERE (status = 'queued' AND available_at <= ?)
+                                                    OR (status = 'processing' AND lease_until < ?))
+                """, arguments: [now, now]) ?? false
+        }
+        guard runnable else { return [] }
+        return try store.write { db in
             var claimed: [ClaimedJob] = []
             while claimed.count < max(1, limit), let job = try Self.claimOne(db, workerID: workerID, lease: lease) {
                 claimed.append(job)
