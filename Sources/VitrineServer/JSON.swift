@@ -3,17 +3,34 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Small JSON responses with their keys in a fixed order.
-enum JSON {
+/// JSON with its object keys in the order given — for API answers and the
+/// CLI's lines alike, so what is printed reads the way the docs show it.
+public enum JSON {
     /// A JSON value.
-    indirect enum Value: Sendable {
+    public indirect enum Value: Sendable {
+        /// A string.
         case string(String)
+        /// An integer.
         case int(Int)
+        /// A double.
         case double(Double)
+        /// A Float, printed with the fewest digits that read back to the same Float.
+        case float(Float)
+        /// true or false.
         case bool(Bool)
+        /// null.
         case null
+        /// An array.
         case array([Value])
+        /// An object, keys in this order.
         case object([(String, Value)])
+
+        /// Compact JSON text.
+        public var rendered: String {
+            var out = ""
+            JSON.render(self, into: &out)
+            return out
+        }
     }
 
     static func response(_ status: HTTPResponse.Status, _ fields: [(String, Value)]) throws -> Response {
@@ -23,11 +40,13 @@ enum JSON {
                         body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func render(_ value: Value, into out: inout String) {
+    /// Appends `value` as compact JSON to `out`.
+    public static func render(_ value: Value, into out: inout String) {
         switch value {
         case .string(let s): quote(s, into: &out)
         case .int(let i): out += String(i)
         case .double(let d): out += d.isFinite ? String(d) : "null"
+        case .float(let f): out += f.isFinite ? String(f) : "null"
         case .bool(let b): out += b ? "true" : "false"
         case .null: out += "null"
         case .array(let items):
