@@ -48,15 +48,43 @@ struct ProductForm: Sendable {
 
     static func urlEncoded(_ text: String) -> ProductForm {
         var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            func decode(_ s: Substring) -> String {
-                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
-            }
-            let key = decode(parts[0])
-            if fields[key] == nil { fields[key] = parts.count > 1 ? decode(parts[1]) : "" }
+        for pair in text.utf8.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let key = percentDecoded(parts[0])
+            if fields[key] == nil { fields[key] = parts.count > 1 ? percentDecoded(parts[1]) : "" }
         }
         return ProductForm(fields: fields, image: nil)
+    }
+
+    /// Form decoding on the bytes: '+' is a space, %XX a byte; the result is read as UTF-8.
+    static func percentDecoded(_ bytes: Substring.UTF8View.SubSequence) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"),
+                      let first = bytes.index(index, offsetBy: 1, limitedBy: bytes.endIndex), first < bytes.endIndex,
+                      let second = bytes.index(index, offsetBy: 2, limitedBy: bytes.endIndex), second < bytes.endIndex,
+                      let high = hex(bytes[first]), let low = hex(bytes[second]) {
+                out.append(high << 4 | low)
+                index = second
+            } else {
+                out.append(byte)
+            }
+            index = bytes.index(after: index)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func multipart(_ body: ByteBuffer, boundary: String) throws -> ProductForm {

@@ -122,6 +122,11 @@ struct RouteTests {
                     try Self.expectError($0, .unprocessableContent, code)
                 }
             }
+            // Form decoding: '+' is a space, %2B a plus; broken escapes are kept as they are.
+            try await client.execute(uri: "/api/v1/index-product", method: .post,
+                                     headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "product_id=x%2By%zz&name=Mug+%C3%A0+caf%C3%A9%4")) { #expect($0.status == .ok) }
+            #expect(try store.product(id: "x+y%zz")?.name == "Mug à café%4")
             try await client.execute(uri: "/api/v1/index-product", method: .post, headers: [.contentType: "text/plain"],
                                      body: ByteBuffer(string: "hello")) { try Self.expectError($0, .unsupportedMediaType, "unsupported_media_type") }
             try await client.execute(uri: "/api/v1/index-product", method: .post, headers: [.contentType: "application/json"],
