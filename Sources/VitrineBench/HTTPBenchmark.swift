@@ -15,7 +15,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "Runs per figure; the median is printed.") var runs = 3
     @Option(help: "wrk duration per run, seconds.") var seconds = 10
     @Option(help: "wrk connections.") var connections = 32
-    @Option(help: "Images uploaded per with-image run.") var images = 1_000
+    @Option(help: "Images uploaded per with-image run (0 skips the with-image runs).") var images = 1_000
     @Option(help: "Folder of 800×800 JPEGs (default: the benchmark catalogue's).") var imageFolder = "/tmp/vitrine-bench-catalog/images"
 
     func run() async throws {
@@ -23,7 +23,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
             .deletingLastPathComponent().appendingPathComponent("vitrine").path
         print("http benchmark: \(binary) on loopback, 2 cores shared by server, workers and load generator")
         try syncBenchmark(binary)
-        try await imageBenchmark(binary)
+        if images > 0 { try await imageBenchmark(binary) }
     }
 
     // MARK: sync
@@ -60,7 +60,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
             // Every acknowledged product is stored: wrk's count of 2xx answers against the table.
             let stored = try Self.capture(binary, ["stats", "--json", "--db", db])
             let requests = Self.value(after: "requests in", in: output).map { _ in output.components(separatedBy: " requests in").first?.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "?" } ?? "?"
-            print("  run: \(String(format: "%.0f", rate)) req/s, \(requests) requests answered, \(Self.value(after: "\"products\":", in: stored)?.split(separator: ",").first ?? "?") products stored")
+            print("  run: \(String(format: "%.0f", rate)) req/s, p99 \(String(format: "%.2f", results.last!.2)) ms, \(requests) requests answered, \(Self.value(after: "\"products\":", in: stored)?.split(separator: ",").first ?? "?") products stored")
         }
         let sorted = results.sorted { $0.0 < $1.0 }
         let median = sorted[sorted.count / 2]

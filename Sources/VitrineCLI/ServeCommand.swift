@@ -53,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard configuration.workers >= 0, configuration.maxBodyBytes > 0 else {
             throw ValidationError("--workers must be 0 or more and --max-body-mib positive")
         }
-        let products = try store.open()
+        let products = try store.open(automaticCheckpoints: false)
         let embedder = try model.load(limits: configuration.limits)
         var logger = Logger(label: "vitrine")
         logger.logLevel = .info

@@ -14,7 +14,11 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens (creating and migrating if needed) the store.
-    func open() throws -> SQLiteProductStore {
-        do throws(StoreError) { return try SQLiteProductStore(path: path) } catch { throw CLIError(error.description) }
+    func open(automaticCheckpoints: Bool = true) throws -> SQLiteProductStore {
+        do throws(StoreError) {
+            return try SQLiteProductStore(path: path, automaticCheckpoints: automaticCheckpoints)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 }

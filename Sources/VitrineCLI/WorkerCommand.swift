@@ -26,7 +26,16 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let products = try store.open()
+        // Checkpoints run on a timer of their own, never inside a job's commit.
+        let products = try store.open(automaticCheckpoints: false)
+        let checkpoints = DispatchSource.makeTimerSource(queue: .global())
+        checkpoints.schedule(deadline: .now() + 0.5, repeating: 0.5)
+        checkpoints.setEventHandler { try? products.checkpoint() }
+        checkpoints.resume()
+        defer {
+            checkpoints.cancel()
+            try? products.checkpoint()
+        }
         let worker = JobWorker(queue: SQLiteJobQueue(store: products), model: try model.load(limits: try limits.decodeLimits()),
                                workerID: workerID, lease: lease)
         let stop = StopFlag()

@@ -22,16 +22,21 @@ public final class JobWorker: Sendable {
     public let idleWait: TimeInterval
     /// Jobs claimed and committed together.
     public let batchSize: Int
+    /// Waits while the queue is empty, at most the given seconds (a sleep by
+    /// default; in-process workers are woken early when jobs are enqueued).
+    public let idle: @Sendable (TimeInterval) -> Void
 
     /// Creates a worker.
     public init(queue: any JobQueue, model: EmbeddingModel, workerID: String, lease: TimeInterval = 30,
-                idleWait: TimeInterval = 0.01, batchSize: Int = 8) {
+                idleWait: TimeInterval = 0.01, batchSize: Int = 8,
+                idle: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
         self.queue = queue
         self.model = model
         self.workerID = workerID
         self.lease = lease
         self.idleWait = idleWait
         self.batchSize = max(1, batchSize)
+        self.idle = idle
     }
 
     /// Claims and processes a batch of jobs (up to ``batchSize``, committed
@@ -95,7 +100,7 @@ public final class JobWorker: Sendable {
                 Thread.sleep(forTimeInterval: 0.5)
                 continue
             }
-            if !worked { Thread.sleep(forTimeInterval: idleWait) }
+            if !worked { idle(idleWait) }
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 import VitrineCatalog
@@ -17,6 +18,8 @@ final class Dependencies: Sendable {
     let enqueuer: EnqueueBatcher
     let metrics = ServerMetrics()
     let uploadsInFlight = Atomic<Int>(0)
+    /// Signalled when jobs are enqueued, so idle in-process workers start at once.
+    let wakeup = DispatchSemaphore(value: 0)
     /// Set when shutdown begins: /ready answers 503 from then on.
     let draining = Atomic<Bool>(false)
 
@@ -30,6 +33,9 @@ final class Dependencies: Sendable {
         search = CatalogSearch(store: store, model: model)
         searchCache = SearchCache(search: search, store: store)
         batcher = WriteBatcher(store: store)
-        enqueuer = EnqueueBatcher(jobs: jobs, maxAttempts: configuration.jobMaxAttempts)
+        let wakeup = self.wakeup, workers = configuration.workers
+        enqueuer = EnqueueBatcher(jobs: jobs, maxAttempts: configuration.jobMaxAttempts) {
+            for _ in 0..<workers { wakeup.signal() }
+        }
     }
 }

@@ -21,8 +21,10 @@ struct WorkerService: Service {
         let stop = StopFlag()
         let group = DispatchGroup()
         for index in 0..<count {
+            let wakeup = deps.wakeup
             let worker = JobWorker(queue: deps.jobs, model: deps.model, workerID: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(index + 1)",
-                                   lease: deps.configuration.jobLease)
+                                   lease: deps.configuration.jobLease, idleWait: 0.05,
+                                   idle: { seconds in _ = wakeup.wait(timeout: .now() + seconds) })
             group.enter()
             let thread = Thread {
                 worker.run(until: stop)
@@ -68,5 +70,20 @@ struct ReadinessService: Service {
         try? await gracefulShutdown()
         deps.draining.store(true, ordering: .relaxed)
         try? await Task.sleep(for: grace)
+    }
+}
+
+/// Checkpoints the WAL every half second off the write path (the server's
+/// store has automatic checkpoints off, so no request's commit pays for one).
+struct CheckpointService: Service {
+    let deps: Dependencies
+
+    func run() async throws {
+        let store = deps.store
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            _ = try? await Blocking.run { try store.checkpoint() }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        _ = try? await Blocking.run { try store.checkpoint() }
     }
 }

@@ -44,7 +44,7 @@ public enum VitrineServer {
                               onServerRunning: { channel in onStarted(channel.localAddress?.port ?? configuration.port) },
                               logger: logger)
         app.addServices(WorkerService(deps: deps, count: configuration.workers, logger: logger),
-                        MaintenanceService(deps: deps, logger: logger))
+                        MaintenanceService(deps: deps, logger: logger), CheckpointService(deps: deps))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: ReadinessService(deps: deps, grace: .milliseconds(500)))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

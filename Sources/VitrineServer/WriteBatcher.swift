@@ -47,10 +47,12 @@ actor EnqueueBatcher {
     private let maxAttempts: Int
     private var pending: [(Upload, CheckedContinuation<JobRecord, Error>)] = []
     private var draining = false
+    private let enqueued: @Sendable () -> Void
 
-    init(jobs: any JobQueue, maxAttempts: Int) {
+    init(jobs: any JobQueue, maxAttempts: Int, enqueued: @escaping @Sendable () -> Void = {}) {
         self.jobs = jobs
         self.maxAttempts = maxAttempts
+        self.enqueued = enqueued
     }
 
     /// Returns the stored job once it is committed.
@@ -72,6 +74,7 @@ actor EnqueueBatcher {
             let jobs = self.jobs, attempts = maxAttempts
             do {
                 let records = try await Blocking.run { try jobs.enqueue(uploads, maxAttempts: attempts) }
+                enqueued()
                 for ((_, continuation), record) in zip(batch, records) { continuation.resume(returning: record) }
             } catch {
                 for (_, continuation) in batch { continuation.resume(throwing: error) }

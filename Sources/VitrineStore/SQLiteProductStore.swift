@@ -11,14 +11,18 @@ public final class SQLiteProductStore: ProductStore {
     let pool: DatabasePool
 
     /// Opens (creating if needed) the database at `path` and migrates it.
-    /// - Parameter busyTimeout: how long a writer waits for another process's write lock.
-    public init(path: String, busyTimeout: TimeInterval = 10) throws(StoreError) {
+    /// - Parameters:
+    ///   - busyTimeout: how long a writer waits for another process's write lock.
+    ///   - automaticCheckpoints: false leaves WAL checkpoints to ``checkpoint()``, called
+    ///     off the write path (the server does), so no commit stalls copying the WAL.
+    public init(path: String, busyTimeout: TimeInterval = 10, automaticCheckpoints: Bool = true) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             // With WAL, FULL makes each commit durable across a power cut, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if !automaticCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
         do {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -163,6 +167,17 @@ public final class SQLiteProductStore: ProductStore {
     public func productIDs(withModelOtherThan model: String) throws(StoreError) -> [String] {
         try read { db in
             try String.fetchAll(db, sql: "SELECT product_id FROM product WHERE model <> ? ORDER BY id", arguments: [model])
+        }
+    }
+
+    /// Copies the WAL back into the database file without blocking writers
+    /// (a PASSIVE checkpoint, from a connection of its own).
+    public func checkpoint() throws(StoreError) {
+        do {
+            let connection = try DatabaseQueue(path: path)
+            try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        } catch {
+            throw StoreError(.failed, "checkpointing \(path) failed: \(error)")
         }
     }
 

@@ -99,6 +99,21 @@ struct StoreTests {
         #expect(try store.count() == 3, "another connection's writes are seen at once")
     }
 
+    @Test("with automatic checkpoints off, checkpoint() moves the WAL into the database file")
+    func checkpoints() throws {
+        let folder = try TestCatalog.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("c.sqlite").path
+        let store = try SQLiteProductStore(path: path, automaticCheckpoints: false)
+        try store.upsert((0..<1_500).map { TestCatalog.record("c\($0)", seed: Float($0)) })
+        func size(_ file: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0 }
+        let before = size(path)
+        #expect(size(path + "-wal") > 4_000_000, "nothing was checkpointed on the way")
+        try store.checkpoint()
+        #expect(size(path) > before + 4_000_000)
+        #expect(try SQLiteProductStore(path: path).count() == 1_500)
+    }
+
     @Test("vector blobs are 4 bytes a value and refuse a broken length")
     func blobs() throws {
         let vector: [Float] = [1, -0.5, 0.25, .pi]
