@@ -34,13 +34,16 @@ struct TextFeatures {
     ]
 
     init(_ text: ProductText) {
-        let fields = [(TextNormalizer.tokens(text.name), ModelSpec.nameWeight),
-                      (TextNormalizer.tokens(text.description), ModelSpec.descriptionWeight),
-                      (TextNormalizer.tokens(text.metadata), ModelSpec.metadataWeight)]
+        // Each token with its word hash, computed once (it is the unigram feature, the stopword
+        // key, the bigram input and the colour-word key).
+        let fields = [(text.name, ModelSpec.nameWeight), (text.description, ModelSpec.descriptionWeight),
+                      (text.metadata, ModelSpec.metadataWeight)].map { field, weight in
+            (TextNormalizer.tokens(field).map { ($0, StableHash.token($0, kind: 1)) }, weight)
+        }
         // At most: a unigram, a bigram and 3·(length + 2) character grams per token.
         var bound = 0
         for (tokens, _) in fields {
-            for token in tokens { bound += 2 + 3 * (token.count + 2) }
+            for (token, _) in tokens { bound += 2 + 3 * (token.count + 2) }
         }
         var table = FeatureTable(capacity: bound)
         var tokenHashes: [UInt64] = []
@@ -48,12 +51,11 @@ struct TextFeatures {
         padded.reserveCapacity(32)
         // A text made only of stopwords ("A", "Le Plus") still deserves a vector: keep them then.
         let skipStopwords = fields.contains { tokens, _ in
-            tokens.contains { !Self.stopwordHashes.contains(StableHash.token($0, kind: 1)) }
+            tokens.contains { !Self.stopwordHashes.contains($0.1) }
         }
         for (tokens, weight) in fields where !tokens.isEmpty {
             var previous: UInt64? = nil
-            for token in tokens {
-                let unigram = StableHash.token(token, kind: 1)
+            for (token, unigram) in tokens {
                 tokenHashes.append(unigram)
                 if skipStopwords && Self.stopwordHashes.contains(unigram) { continue }
                 table.add(unigram, weight, kind: 0)
