@@ -42,14 +42,15 @@ final class ProgressReporter: @unchecked Sendable {
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a stop request: the run finishes
 /// its current batch, commits it, reports, and exits.
 enum Interruption {
-    static func install(_ flag: StopFlag) -> [DispatchSourceSignal] {
+    static func install(_ flag: StopFlag,
+                        message: String = "stopping after the current batch (Ctrl-C again to stop at once)…") -> [DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
                 if flag.isSet { exit(130) } // a second Ctrl-C: stop now (committed batches are safe)
                 flag.stop()
-                FileHandle.standardError.write(Data("\nstopping after the current batch (Ctrl-C again to stop at once)…\n".utf8))
+                FileHandle.standardError.write(Data("\n\(message)\n".utf8))
             }
             source.resume()
             return source

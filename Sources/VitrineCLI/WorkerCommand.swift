@@ -39,13 +39,7 @@ struct WorkerCommand: ParsableCommand {
         let worker = JobWorker(queue: SQLiteJobQueue(store: products), model: try model.load(limits: try limits.decodeLimits()),
                                workerID: workerID, lease: lease)
         let stop = StopFlag()
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.stop() }
-            source.resume()
-            return source
-        }
+        let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…")
         defer { signals.forEach { $0.cancel() } }
         FileHandle.standardError.write(Data("worker \(workerID): processing jobs from \(products.path)\n".utf8))
         worker.run(until: stop)

@@ -16,6 +16,8 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         case model
         /// A request that cannot be answered (an unknown product for --like, an empty query...).
         case invalidRequest = "invalid_request"
+        /// The product asked for is not stored.
+        case notFound = "not_found"
         /// Nothing to work on (no products with the needed vectors).
         case empty
     }

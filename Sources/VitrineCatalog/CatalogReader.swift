@@ -111,8 +111,8 @@ public final class CatalogReader {
     private func nextCSV() throws(CatalogError) -> Result<CatalogRow, RowFailure>? {
         guard let csv else { return nil }
         guard let fields = csv.next() else {
-            // CSV.swift reports "cannotReadFile" when it reaches the end of a stream: that is the end.
-            if let error = csv.error, stream?.hasBytesAvailable == true || !"\(error)".contains("cannotReadFile") {
+            // CSV.swift reports cannotReadFile when it reaches the end of a stream: that is the end.
+            if let error = csv.error, stream?.hasBytesAvailable == true || !Self.isEndOfStream(error) {
                 throw CatalogError(.badCatalog, "\(path): CSV cannot be read after row \(rowNumber): \(error)")
             }
             return nil
@@ -130,6 +130,11 @@ public final class CatalogReader {
         }
         return Self.validate(row: rowNumber, productID: field("product_id"), name: field("name"),
                              description: field("description"), metadata: field("metadata"), image: field("image"))
+    }
+
+    private static func isEndOfStream(_ error: Error) -> Bool {
+        if case CSVError.cannotReadFile = error { return true }
+        return false
     }
 
     private func nextJSONLine() throws(CatalogError) -> Result<CatalogRow, RowFailure>? {

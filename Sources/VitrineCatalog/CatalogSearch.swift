@@ -57,7 +57,7 @@ public struct CatalogSearch: Sendable {
     public func similar(to productID: String, in index: SearchIndex, kind: VectorKind, k: Int) throws(CatalogError) -> [SearchHit] {
         let record: ProductRecord?
         do { record = try store.product(id: productID) } catch { throw CatalogError(error) }
-        guard let record else { throw CatalogError(.invalidRequest, "no product \(productID) in the store") }
+        guard let record else { throw CatalogError(.notFound, "no product \(productID) in the store") }
         let vector: [Float]?
         switch kind {
         case .fused: vector = record.fused

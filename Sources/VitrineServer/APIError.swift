@@ -53,6 +53,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public init(_ error: CatalogError) {
         switch error.code {
         case .invalidRequest: self.init(.unprocessableContent, "invalid_request", error.message)
+        case .notFound: self.init(.notFound, "not_found", error.message)
         case .store: self.init(.serviceUnavailable, "store_unavailable", error.message)
         default: self.init(.unprocessableContent, error.code.rawValue, error.message)
         }

@@ -14,8 +14,10 @@ final class Dependencies: Sendable {
     let model: EmbeddingModel
     let search: CatalogSearch
     let searchCache: SearchCache
-    let batcher: WriteBatcher
-    let enqueuer: EnqueueBatcher
+    /// Synchronous product writes, committed together.
+    let batcher: GroupCommit<ProductRecord, Void>
+    /// Uploads and their jobs, committed together.
+    let enqueuer: GroupCommit<Upload, JobRecord>
     let metrics = ServerMetrics()
     let uploadsInFlight = Atomic<Int>(0)
     /// Signalled when jobs are enqueued, so idle in-process workers start at once.
@@ -32,10 +34,16 @@ final class Dependencies: Sendable {
         self.model = model
         search = CatalogSearch(store: store, model: model)
         searchCache = SearchCache(search: search, store: store)
-        batcher = WriteBatcher(store: store)
+        batcher = GroupCommit(limit: 512) { products in
+            try store.upsert(products)
+            return products.map { _ in () }
+        }
+        let jobs = self.jobs, attempts = configuration.jobMaxAttempts
         let wakeup = self.wakeup, workers = configuration.workers
-        enqueuer = EnqueueBatcher(jobs: jobs, maxAttempts: configuration.jobMaxAttempts) {
-            for _ in 0..<workers { wakeup.signal() }
+        enqueuer = GroupCommit(limit: 64) { uploads in
+            let records = try jobs.enqueue(uploads, maxAttempts: attempts)
+            for _ in 0..<workers { wakeup.signal() } // idle in-process workers start at once
+            return records
         }
     }
 }

@@ -29,7 +29,7 @@ struct IndexRoutes {
             textDigest: Digest.text(name: fields.name, description: fields.description, metadata: fields.metadata),
             imageDigest: nil, imageWidth: nil, imageHeight: nil, model: deps.model.id,
             fused: vector.vector, image: nil, text: vector.vector)
-        do { try await deps.batcher.write(record) } catch let error as StoreError { throw APIError(error) }
+        do { try await deps.batcher.submit(record) } catch let error as StoreError { throw APIError(error) }
         return try JSON.response(.ok, [
             ("status", .string("success")), ("message", .string("Product \(fields.id) indexed")),
             ("product_id", .string(fields.id)), ("embedding_dimension", .int(vector.vector.count)),
@@ -63,7 +63,7 @@ struct IndexRoutes {
         let jobs = deps.jobs
         let job: JobRecord
         do {
-            job = try await deps.enqueuer.enqueue(Upload(request: requestFields, image: Data(image), imageDigest: Digest.sha256(image)))
+            job = try await deps.enqueuer.submit(Upload(request: requestFields, image: Data(image), imageDigest: Digest.sha256(image)))
         } catch let error as StoreError { throw APIError(error) }
         if request.uri.queryParameters.get("wait") == "true" {
             let finished = try await JobRoutes.wait(for: job.id, jobs: jobs, timeout: deps.configuration.waitTimeout)

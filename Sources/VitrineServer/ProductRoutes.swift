@@ -51,7 +51,7 @@ struct ProductRoutes {
         let deps = self.deps
         let hits = try await Self.catalogCall {
             try deps.search.similar(to: id, in: try deps.searchCache.index(kind), kind: kind, k: k)
-        } notFound: { APIError.notFound("no product \(id)") }
+        }
         return try Self.results(hits)
     }
 
@@ -77,12 +77,10 @@ struct ProductRoutes {
         return try Self.results(hits)
     }
 
-    static func catalogCall(_ body: @escaping @Sendable () throws -> [SearchHit],
-                            notFound: (@Sendable () -> APIError)? = nil) async throws -> [SearchHit] {
+    static func catalogCall(_ body: @escaping @Sendable () throws -> [SearchHit]) async throws -> [SearchHit] {
         do {
             return try await Blocking.run(body)
         } catch let error as CatalogError {
-            if error.code == .invalidRequest, error.message.hasPrefix("no product"), let notFound { throw notFound() }
             throw APIError(error)
         } catch let error as StoreError {
             throw APIError(error)

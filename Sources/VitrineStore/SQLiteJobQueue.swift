@@ -22,20 +22,18 @@ public final class SQLiteJobQueue: JobQueue {
     private static func enqueueOne(_ db: Database, _ upload: Upload, maxAttempts: Int) throws -> JobRecord {
         let id = UUID().uuidString.lowercased()
         let now = Date()
-        let request = upload.request, image = upload.image, imageDigest = upload.imageDigest
-        return try { () throws -> JobRecord in
-            let sequence = try SQLiteProductStore.nextSequence(db)
-            try db.execute(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)", arguments: [image, imageDigest])
-            let upload = db.lastInsertedRowID
-            try db.execute(sql: """
-                INSERT INTO job (id, seq, product_id, name, description, metadata, upload_id, status, attempts,
-                                 max_attempts, available_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
-                """, arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
-                                 upload, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
-            return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
-                             workerID: nil, createdAt: now, finishedAt: nil)
-        }()
+        let request = upload.request
+        let sequence = try SQLiteProductStore.nextSequence(db)
+        try db.execute(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)", arguments: [upload.image, upload.imageDigest])
+        let uploadID = db.lastInsertedRowID
+        try db.execute(sql: """
+            INSERT INTO job (id, seq, product_id, name, description, metadata, upload_id, status, attempts,
+                             max_attempts, available_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
+            """, arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
+                             uploadID, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
+        return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
+                         workerID: nil, createdAt: now, finishedAt: nil)
     }
 
     public func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob? {
@@ -63,29 +61,27 @@ public final class SQLiteJobQueue: JobQueue {
 
     private static func claimOne(_ db: Database, workerID: String, lease: TimeInterval) throws -> ClaimedJob? {
         let now = Date().timeIntervalSince1970
-        return try { () throws -> ClaimedJob? in
-            // Jobs whose worker died too often end here, so they are not claimed forever.
-            try db.execute(sql: """
-                UPDATE job SET status = 'failed', finished_at = ?, lease_until = NULL,
-                       error = COALESCE(error, 'its worker stopped ' || attempts || ' times before finishing it')
-                WHERE status = 'processing' AND lease_until < ? AND attempts >= max_attempts
-                """, arguments: [now, now])
-            guard let row = try Row.fetchOne(db, sql: """
-                UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, attempts = attempts + 1
-                WHERE id = (SELECT id FROM job
-                            WHERE (status = 'queued' AND available_at <= ?) OR (status = 'processing' AND lease_until < ?)
-                            ORDER BY seq LIMIT 1)
-                RETURNING *
-                """, arguments: [workerID, now + lease, now, now]) else { return nil }
-            let job = Self.record(row)
-            let upload = try Row.fetchOne(db, sql: "SELECT bytes, digest FROM upload WHERE id = ?", arguments: [row["upload_id"] as Int64?])
-            guard let upload else {
-                try db.execute(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?",
-                               arguments: [now, job.id])
-                return try claimOne(db, workerID: workerID, lease: lease)
-            }
-            return ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"])
-        }()
+        // Jobs whose worker died too often end here, so they are not claimed forever.
+        try db.execute(sql: """
+            UPDATE job SET status = 'failed', finished_at = ?, lease_until = NULL,
+                   error = COALESCE(error, 'its worker stopped ' || attempts || ' times before finishing it')
+            WHERE status = 'processing' AND lease_until < ? AND attempts >= max_attempts
+            """, arguments: [now, now])
+        guard let row = try Row.fetchOne(db, sql: """
+            UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, attempts = attempts + 1
+            WHERE id = (SELECT id FROM job
+                        WHERE (status = 'queued' AND available_at <= ?) OR (status = 'processing' AND lease_until < ?)
+                        ORDER BY seq LIMIT 1)
+            RETURNING *
+            """, arguments: [workerID, now + lease, now, now]) else { return nil }
+        let job = Self.record(row)
+        let upload = try Row.fetchOne(db, sql: "SELECT bytes, digest FROM upload WHERE id = ?", arguments: [row["upload_id"] as Int64?])
+        guard let upload else {
+            try db.execute(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?",
+                           arguments: [now, job.id])
+            return try claimOne(db, workerID: workerID, lease: lease)
+        }
+        return ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"])
     }
 
     public func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool {
@@ -106,24 +102,22 @@ public final class SQLiteJobQueue: JobQueue {
 
     private static func completeOne(_ db: Database, jobID: String, workerID: String, product: ProductRecord) throws -> JobCompletion {
         let now = Date().timeIntervalSince1970
-        return try { () throws -> JobCompletion in
-            guard let sequence = try Int64.fetchOne(db, sql: """
-                SELECT seq FROM job WHERE id = ? AND worker_id = ? AND status = 'processing'
-                """, arguments: [jobID, workerID]) else { return .leaseLost }
-            let applied = try Int64.fetchOne(db, sql: "SELECT applied_seq FROM product WHERE product_id = ?",
-                                             arguments: [product.productID]) ?? 0
-            let outcome: JobCompletion
-            if applied < sequence {
-                try SQLiteProductStore.upsert(product, sequence: sequence, in: db)
-                outcome = .applied
-            } else {
-                outcome = .superseded
-            }
-            try db.execute(sql: """
-                UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
-                """, arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
-            return outcome
-        }()
+        guard let sequence = try Int64.fetchOne(db, sql: """
+            SELECT seq FROM job WHERE id = ? AND worker_id = ? AND status = 'processing'
+            """, arguments: [jobID, workerID]) else { return .leaseLost }
+        let applied = try Int64.fetchOne(db, sql: "SELECT applied_seq FROM product WHERE product_id = ?",
+                                         arguments: [product.productID]) ?? 0
+        let outcome: JobCompletion
+        if applied < sequence {
+            try SQLiteProductStore.upsert(product, sequence: sequence, in: db)
+            outcome = .applied
+        } else {
+            outcome = .superseded
+        }
+        try db.execute(sql: """
+            UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
+            """, arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
+        return outcome
     }
 
     public func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {

@@ -85,6 +85,25 @@ struct CatalogCommandTests {
         #expect(try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n").count == 20)
     }
 
+    @Test("the database: --db, else $VITRINE_DB, else ./vitrine.sqlite")
+    func databaseLocation() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fromEnvironment = folder.appendingPathComponent("env.sqlite").path
+        let catalog = Repository.fixtures.appendingPathComponent("catalog/catalog.csv").path
+        let failures = ["--failures", folder.appendingPathComponent("f.jsonl").path]
+        _ = try ProcessRunner.run(["index-catalog", catalog] + failures, directory: folder, environment: ["VITRINE_DB": fromEnvironment])
+        #expect(FileManager.default.fileExists(atPath: fromEnvironment))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("vitrine.sqlite").path))
+        let stats = try ProcessRunner.run(["stats", "--json"], directory: folder, environment: ["VITRINE_DB": fromEnvironment])
+        #expect(try Self.json(stats.stdout)["products"] as? Int == 25)
+        let flag = folder.appendingPathComponent("flag.sqlite").path
+        _ = try ProcessRunner.run(["stats", "--db", flag], directory: folder, environment: ["VITRINE_DB": fromEnvironment])
+        #expect(FileManager.default.fileExists(atPath: flag), "--db wins over the environment")
+        _ = try ProcessRunner.run(["stats"], directory: folder, environment: ["VITRINE_DB": ""])
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("vitrine.sqlite").path))
+    }
+
     @Test("a run killed mid-batch loses nothing committed; the next run finishes, each product exactly once")
     func killAndResume() throws {
         let folder = try Self.folder()

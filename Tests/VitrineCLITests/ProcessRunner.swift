@@ -29,9 +29,13 @@ enum ProcessRunner {
         try run(arguments, executable: URL(fileURLWithPath: path), timeout: timeout)
     }
 
-    static func run(_ arguments: [String], directory: URL? = nil, executable: URL? = nil, timeout: TimeInterval = 60) throws -> Outcome {
+    static func run(_ arguments: [String], directory: URL? = nil, executable: URL? = nil,
+                    environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Outcome {
         let process = Process()
         process.executableURL = executable ?? binary
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()

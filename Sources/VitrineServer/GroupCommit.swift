@@ -1,0 +1,41 @@
+/// Group commit: items submitted while a commit is running wait and go
+/// together in the next one, so under load one transaction (and one fsync)
+/// serves many requests. Each caller resumes only once its item is committed.
+actor GroupCommit<Item: Sendable, Output: Sendable> {
+    private let limit: Int
+    private let commit: @Sendable ([Item]) throws -> [Output]
+    private var pending: [(Item, CheckedContinuation<Output, Error>)] = []
+    private var draining = false
+
+    /// `commit` stores a batch (at most `limit` items) in one transaction, returning one output per item.
+    init(limit: Int, commit: @escaping @Sendable ([Item]) throws -> [Output]) {
+        self.limit = limit
+        self.commit = commit
+    }
+
+    /// Returns once `item` is committed (or throws the commit's error).
+    func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, Error>) in
+            pending.append((item, continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = pending.prefix(limit)
+            pending.removeFirst(batch.count)
+            let items = batch.map(\.0), commit = self.commit
+            do {
+                let outputs = try await Blocking.run { try commit(items) }
+                for ((_, continuation), output) in zip(batch, outputs) { continuation.resume(returning: output) }
+            } catch {
+                for (_, continuation) in batch { continuation.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+}
