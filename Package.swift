@@ -108,6 +108,7 @@ let package = Package(
                 "VitrineImaging",
                 "VitrineEmbedding",
                 "VitrineCatalog",
+                "VitrineStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import VitrineStore
 
 /// The HTTP API under load, against the release `vitrine serve` on loopback:
 /// sync index-product with wrk (requests/s, p50, p99), and with-image
@@ -69,13 +67,56 @@ struct HTTPBenchmark: AsyncParsableCommand {
 
     // MARK: with image
 
+    /// Uploads go through wrk too (a Lua script building multipart bodies from 200 photos): a
+    /// Foundation client would cost the shared cores more than the server's own ingest.
     func imageBenchmark(_ binary: String) async throws {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: imageFolder).filter { $0.hasSuffix(".jpg") }.sorted()) ?? []
-        guard files.count >= 100 else {
-            print("with-image: skipped (no photos in \(imageFolder): run bash fixtures/tools/make-bench-catalog.sh)")
+        guard files.count >= 100, FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
+            print("with-image: skipped (needs wrk and photos in \(imageFolder): bash fixtures/tools/make-bench-catalog.sh)")
             return
         }
-        let photos = try files.prefix(200).map { try Data(contentsOf: URL(fileURLWithPath: imageFolder).appendingPathComponent($0)) }
+        let paths = files.prefix(200).map { "\"" + URL(fileURLWithPath: imageFolder).appendingPathComponent($0).path + "\"" }
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-wrk-upload.lua")
+        try Data("""
+            local paths = {\(paths.joined(separator: ","))}
+            local boundary = "vitrinebench7MA4YWxk"
+            local threads = 0
+            function setup(thread)
+              threads = threads + 1
+              thread:set("tid", threads)
+            end
+            function init(args)
+              quota = tonumber(args[1])
+              photos = {}
+              for i, path in ipairs(paths) do
+                local file = io.open(path, "rb")
+                photos[i] = file:read("*a")
+                file:close()
+              end
+              sent = 0
+              answered = 0
+            end
+            local function part(name, value)
+              return "--" .. boundary .. "\\r\\nContent-Disposition: form-data; name=\\"" .. name .. "\\"\\r\\n\\r\\n" .. value .. "\\r\\n"
+            end
+            request = function()
+              sent = sent + 1
+              local id = "img-" .. tid .. "-" .. sent
+              local body = part("product_id", id) .. part("name", "Produit " .. id) ..
+                "--" .. boundary .. "\\r\\nContent-Disposition: form-data; name=\\"image\\"; filename=\\"p.jpg\\"\\r\\n" ..
+                "Content-Type: image/jpeg\\r\\n\\r\\n" .. photos[(sent % #photos) + 1] .. "\\r\\n--" .. boundary .. "--\\r\\n"
+              return wrk.format("POST", "/api/v1/index-product-with-image",
+                {["Content-Type"] = "multipart/form-data; boundary=" .. boundary}, body)
+            end
+            response = function(status, headers, body)
+              answered = answered + 1
+              if status ~= 202 then
+                io.write("refused: ", status, " ", body, "\\n")
+                io.flush()
+              end
+              if answered >= quota then wrk.thread:stop() end
+            end
+            """.utf8).write(to: script)
         for setup in [("in-process workers (--workers 2)", 2, 0), ("1 worker process", 0, 1), ("2 worker processes", 0, 2), ("3 worker processes", 0, 3)] {
             var rates: [Double] = []
             for _ in 0..<runs {
@@ -90,43 +131,39 @@ struct HTTPBenchmark: AsyncParsableCommand {
                     workers.append(worker)
                 }
                 let started = Date()
-                try await Self.upload(photos, count: images, port: port, concurrency: 16)
-                // Wait until every job has finished.
-                while true {
-                    let output = try Self.capture(binary, ["stats", "--json", "--db", db])
-                    if let text = Self.value(after: "\"products\":", in: output)?.split(separator: ",").first, Int(text) ?? 0 >= images { break }
-                    try await Task.sleep(nanoseconds: 20_000_000)
+                // Two wrk threads, 8 connections each; each thread stops after its half of the uploads.
+                // wrk itself sleeps out its duration, so it is stopped once every upload is stored (by
+                // SIGKILL: it inherits a mask that blocks SIGINT); refusals are printed as they come.
+                let wrk = Process()
+                wrk.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+                wrk.arguments = ["-t2", "-c16", "-d300s", "-s", script.path, "http://127.0.0.1:\(port)", "--", String(images / 2)]
+                let pipe = Pipe()
+                wrk.standardOutput = pipe
+                wrk.standardError = FileHandle.nullDevice
+                try wrk.run()
+                // Poll the jobs table directly (a `vitrine stats` process per poll would cost the
+                // machine ~36 ms of CPU each time).
+                let queue = SQLiteJobQueue(store: try SQLiteProductStore(path: db, automaticCheckpoints: false))
+                var finished = 0, stored = 0
+                let deadline = Date().addingTimeInterval(300)
+                while Date() < deadline {
+                    let counts = try queue.counts()
+                    stored = counts.values.reduce(0, +)
+                    finished = (counts[.succeeded] ?? 0) + (counts[.failed] ?? 0)
+                    if stored >= images, wrk.isRunning { kill(wrk.processIdentifier, SIGKILL) }
+                    if stored >= images, finished >= stored { break }
+                    try await Task.sleep(nanoseconds: 10_000_000)
                 }
-                rates.append(Double(images) / Date().timeIntervalSince(started))
+                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                wrk.waitUntilExit()
+                if output.contains("refused:") { throw ValidationError("some uploads were refused:\n\(output)") }
+                guard finished >= images else { throw ValidationError("only \(finished) of \(stored) jobs finished in 300 s") }
+                rates.append(Double(finished) / Date().timeIntervalSince(started))
                 for worker in workers { worker.terminate(); worker.waitUntilExit() }
                 Self.stop(server, db)
             }
             rates.sort()
-            print("with-image, \(setup.0): \(String(format: "%.0f", rates[rates.count / 2])) images/s from upload to finished job (\(images) 800×800 JPEGs, 16 concurrent uploads, median of \(runs) runs)")
-        }
-    }
-
-    static func upload(_ photos: [Data], count: Int, port: Int, concurrency: Int) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for lane in 0..<concurrency {
-                group.addTask {
-                    var index = lane
-                    while index < count {
-                        let boundary = "bench\(index)"
-                        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"product_id\"\r\n\r\nimg-\(index)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nProduit \(index)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
-                        body.append(photos[index % photos.count])
-                        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
-                        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/index-product-with-image")!)
-                        request.httpMethod = "POST"
-                        request.setValue("multipart/form-data; boundary=\(boundary)", forHTTPHeaderField: "Content-Type")
-                        request.httpBody = body
-                        let (_, response) = try await URLSession.shared.data(for: request)
-                        guard (response as? HTTPURLResponse)?.statusCode == 202 else { throw ValidationError("upload \(index) was refused") }
-                        index += concurrency
-                    }
-                }
-            }
-            try await group.waitForAll()
+            print("with-image, \(setup.0): \(String(format: "%.0f", rates[rates.count / 2])) images/s from upload to finished job (\(images) 800×800 JPEGs, 16 connections, median of \(runs) runs)")
         }
     }
 

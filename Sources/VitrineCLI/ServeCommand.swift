@@ -55,8 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let products = try store.open(automaticCheckpoints: false)
         let embedder = try model.load(limits: configuration.limits)
-        var logger = Logger(label: "vitrine")
-        logger.logLevel = .info
+        let logger = Logger(label: "vitrine") { LineLogHandler(label: $0, level: .info) }
         let host = configuration.host
         try await VitrineServer.run(configuration: configuration, store: products, model: embedder, logger: logger) { port in
             FileHandle.standardError.write(Data("vitrine serving on http://\(host):\(port) (database \(products.path))\n".utf8))

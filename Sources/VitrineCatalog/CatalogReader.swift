@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import VitrineEmbedding
 
 /// Streams a catalogue file, CSV (a header row, RFC 4180 quoting, UTF-8) or
 /// JSON Lines, one row at a time so memory stays flat however large it is.
@@ -40,7 +41,7 @@ public final class CatalogReader {
                     throw CatalogError(.badCatalog, "\(path) is empty: a CSV catalogue needs a header row")
                 }
                 for (index, name) in header.enumerated() {
-                    let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+                    let key = name.trimmingWhitespace().lowercased()
                         .replacingOccurrences(of: "\u{FEFF}", with: "")
                     if columns[key] == nil { columns[key] = index }
                 }
@@ -146,7 +147,7 @@ public final class CatalogReader {
             }
             guard let line else { return nil }
             rowNumber += 1
-            if line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { continue }
+            if line.trimmingWhitespace().isEmpty { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                 return .failure(RowFailure(row: rowNumber, productID: nil, code: "bad_row",
                                            reason: "line \(rowNumber) is not a JSON object"))
@@ -171,7 +172,7 @@ public final class CatalogReader {
 
     static func validate(row: Int, productID: String?, name: String?, description: String?, metadata: String?,
                          image: String?) -> Result<CatalogRow, RowFailure> {
-        let id = productID?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let id = productID?.trimmingWhitespace() ?? ""
         guard !id.isEmpty else {
             return .failure(RowFailure(row: row, productID: nil, code: "missing_field", reason: "row \(row) has no product_id"))
         }
@@ -180,10 +181,10 @@ public final class CatalogReader {
                                        reason: "product_id is longer than 256 bytes"))
         }
         let name = name ?? ""
-        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !name.trimmingWhitespace().isEmpty else {
             return .failure(RowFailure(row: row, productID: id, code: "missing_field", reason: "product \(id) has no name"))
         }
-        let image = image?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let image = image?.trimmingWhitespace()
         return .success(CatalogRow(row: row, productID: id, name: name, description: description ?? "",
                                    metadata: metadata ?? "", image: (image?.isEmpty ?? true) ? nil : image))
     }

@@ -5,12 +5,16 @@ import Foundation
 public enum Digest {
     /// The digest of raw bytes.
     public static func sha256<Bytes: ContiguousBytes>(_ bytes: Bytes) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
         bytes.withUnsafeBytes { raw in
-            SHA256.hash(data: raw).map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined()
+            for byte in SHA256.hash(data: raw) {
+                hex.append(digits[Int(byte >> 4)])
+                hex.append(digits[Int(byte & 15)])
+            }
         }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The digest of a product's three text fields (separated by U+001F, which no field is expected to hold).

@@ -70,6 +70,12 @@ public enum JSON {
 
     static func quote(_ text: String, into out: inout String) {
         out += "\""
+        // Most strings need no escaping: appended whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

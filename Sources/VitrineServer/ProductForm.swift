@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MultipartKit
 import NIOCore
+import VitrineEmbedding
 
 /// The fields of an index request, from any of the three body types old
 /// and new clients send: `application/x-www-form-urlencoded` (Python's
@@ -19,7 +20,7 @@ struct ProductForm: Sendable {
     /// Reads the body (at most `limit` bytes: 413 above).
     static func read(_ request: Request, limit: Int) async throws -> ProductForm {
         let contentType = request.headers[.contentType] ?? ""
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
         let body = try await request.body.collect(upTo: limit)
         switch mediaType {
         case "application/x-www-form-urlencoded":
@@ -38,10 +39,13 @@ struct ProductForm: Sendable {
         }
     }
 
+    /// A header parameter's value (`boundary`, `name`), without its quotes.
     static func parameter(_ name: String, in header: String) -> String? {
         for part in header.split(separator: ";").dropFirst() {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == name { return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
+            guard pair.count == 2, pair[0].lowercased() == name else { continue }
+            let value = pair[1]
+            return value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value
         }
         return nil
     }
@@ -146,14 +150,14 @@ struct ProductForm: Sendable {
 
     /// The validated product fields (422 with the field's name otherwise).
     func validated() throws -> (id: String, name: String, description: String, metadata: String) {
-        let id = (productID ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = (productID ?? "").trimmingWhitespace()
         guard !id.isEmpty else { throw APIError.missing("product_id") }
         guard id.utf8.count <= 256 else { throw APIError.invalid("product_id", "is longer than 256 bytes") }
         guard id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
             throw APIError.invalid("product_id", "contains control characters")
         }
         let name = name ?? ""
-        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError.missing("name") }
+        guard !name.trimmingWhitespace().isEmpty else { throw APIError.missing("name") }
         return (id, name, description ?? "", metadata ?? "")
     }
 }

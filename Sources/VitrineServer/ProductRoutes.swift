@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VitrineCatalog
+import VitrineEmbedding
 import VitrineImaging
 import VitrineStore
 
@@ -67,7 +68,7 @@ struct ProductRoutes {
                 try deps.search.search(imageBytes: image, in: try deps.searchCache.index(kind), kind: kind, k: k)
             }
         } else {
-            guard let query = form.extra["query"], !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard let query = form.extra["query"], !query.trimmingWhitespace().isEmpty else {
                 throw APIError.missing("query")
             }
             hits = try await Self.catalogCall {

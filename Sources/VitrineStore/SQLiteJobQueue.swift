@@ -24,14 +24,15 @@ public final class SQLiteJobQueue: JobQueue {
         let now = Date()
         let request = upload.request
         let sequence = try SQLiteProductStore.nextSequence(db)
-        try db.execute(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)", arguments: [upload.image, upload.imageDigest])
+        try db.cachedStatement(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)")
+            .execute(arguments: [upload.image, upload.imageDigest])
         let uploadID = db.lastInsertedRowID
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO job (id, seq, product_id, name, description, metadata, upload_id, status, attempts,
                              max_attempts, available_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
-            """, arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
-                             uploadID, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
+            """).execute(arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
+                                     uploadID, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
         return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
                          workerID: nil, createdAt: now, finishedAt: nil)
     }
@@ -44,50 +45,54 @@ public final class SQLiteJobQueue: JobQueue {
         // Idle workers poll: look with a cheap read first, and take the write lock only when there is work.
         let now = Date().timeIntervalSince1970
         let runnable = try store.read { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM job WHERE (status = 'queued' AND available_at <= ?)
-                                                    OR (status = 'processing' AND lease_until < ?))
-                """, arguments: [now, now]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM job WHERE status = 'queued' AND available_at <= ?)
+                    OR EXISTS (SELECT 1 FROM job WHERE status = 'processing' AND lease_until < ?)
+                """), arguments: [now, now]) ?? false
         }
         guard runnable else { return [] }
-        return try store.write { db in
-            var claimed: [ClaimedJob] = []
-            while claimed.count < max(1, limit), let job = try Self.claimOne(db, workerID: workerID, lease: lease) {
-                claimed.append(job)
-            }
-            return claimed
-        }
+        return try store.write { db in try Self.claim(db, workerID: workerID, lease: lease, limit: max(1, limit)) }
     }
 
-    private static func claimOne(_ db: Database, workerID: String, lease: TimeInterval) throws -> ClaimedJob? {
+    /// Takes up to `limit` runnable jobs in write order: expired leases first (their worker died), then queued jobs.
+    private static func claim(_ db: Database, workerID: String, lease: TimeInterval, limit: Int) throws -> [ClaimedJob] {
         let now = Date().timeIntervalSince1970
         // Jobs whose worker died too often end here, so they are not claimed forever.
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE job SET status = 'failed', finished_at = ?, lease_until = NULL,
                    error = COALESCE(error, 'its worker stopped ' || attempts || ' times before finishing it')
             WHERE status = 'processing' AND lease_until < ? AND attempts >= max_attempts
-            """, arguments: [now, now])
-        guard let row = try Row.fetchOne(db, sql: """
-            UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, attempts = attempts + 1
-            WHERE id = (SELECT id FROM job
-                        WHERE (status = 'queued' AND available_at <= ?) OR (status = 'processing' AND lease_until < ?)
-                        ORDER BY seq LIMIT 1)
-            RETURNING *
-            """, arguments: [workerID, now + lease, now, now]) else { return nil }
-        let job = Self.record(row)
-        let upload = try Row.fetchOne(db, sql: "SELECT bytes, digest FROM upload WHERE id = ?", arguments: [row["upload_id"] as Int64?])
-        guard let upload else {
-            try db.execute(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?",
-                           arguments: [now, job.id])
-            return try claimOne(db, workerID: workerID, lease: lease)
+            """).execute(arguments: [now, now])
+        var ids = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT id FROM job WHERE status = 'processing' AND lease_until < ? ORDER BY seq LIMIT ?
+            """), arguments: [now, limit])
+        if ids.count < limit {
+            ids += try String.fetchAll(db.cachedStatement(sql: """
+                SELECT id FROM job WHERE status = 'queued' AND available_at <= ? ORDER BY seq LIMIT ?
+                """), arguments: [now, limit - ids.count])
         }
-        return ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"])
+        var claimed: [ClaimedJob] = []
+        for id in ids {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, attempts = attempts + 1
+                WHERE id = ? RETURNING *
+                """), arguments: [workerID, now + lease, id]) else { continue }
+            let job = Self.record(row)
+            guard let upload = try Row.fetchOne(db.cachedStatement(sql: "SELECT bytes, digest FROM upload WHERE id = ?"),
+                                                arguments: [row["upload_id"] as Int64?]) else {
+                try db.cachedStatement(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?")
+                    .execute(arguments: [now, job.id])
+                continue
+            }
+            claimed.append(ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"]))
+        }
+        return claimed
     }
 
     public func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool {
         try store.write { db in
-            try db.execute(sql: "UPDATE job SET lease_until = ? WHERE id = ? AND worker_id = ? AND status = 'processing'",
-                           arguments: [Date().timeIntervalSince1970 + lease, jobID, workerID])
+            try db.cachedStatement(sql: "UPDATE job SET lease_until = ? WHERE id = ? AND worker_id = ? AND status = 'processing'")
+                .execute(arguments: [Date().timeIntervalSince1970 + lease, jobID, workerID])
             return db.changesCount > 0
         }
     }
@@ -102,10 +107,10 @@ public final class SQLiteJobQueue: JobQueue {
 
     private static func completeOne(_ db: Database, jobID: String, workerID: String, product: ProductRecord) throws -> JobCompletion {
         let now = Date().timeIntervalSince1970
-        guard let sequence = try Int64.fetchOne(db, sql: """
+        guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT seq FROM job WHERE id = ? AND worker_id = ? AND status = 'processing'
-            """, arguments: [jobID, workerID]) else { return .leaseLost }
-        let applied = try Int64.fetchOne(db, sql: "SELECT applied_seq FROM product WHERE product_id = ?",
+            """), arguments: [jobID, workerID]) else { return .leaseLost }
+        let applied = try Int64.fetchOne(db.cachedStatement(sql: "SELECT applied_seq FROM product WHERE product_id = ?"),
                                          arguments: [product.productID]) ?? 0
         let outcome: JobCompletion
         if applied < sequence {
@@ -114,9 +119,9 @@ public final class SQLiteJobQueue: JobQueue {
         } else {
             outcome = .superseded
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
-            """, arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
+            """).execute(arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
         return outcome
     }
 
@@ -143,7 +148,7 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func job(id: String) throws(StoreError) -> JobRecord? {
-        try store.read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(Self.record) }
+        try store.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]).map(Self.record) }
     }
 
     public func counts() throws(StoreError) -> [JobStatus: Int] {

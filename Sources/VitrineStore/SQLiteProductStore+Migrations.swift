@@ -62,6 +62,14 @@ extension SQLiteProductStore {
                 CREATE INDEX job_finished ON job(finished_at) WHERE finished_at IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v3: jobs claimed in order from an index") { db in
+            // Claims walk the queued jobs in write order and stop at the batch size, instead of
+            // sorting every queued job on each claim.
+            try db.execute(sql: """
+                DROP INDEX job_ready;
+                CREATE INDEX job_order ON job(status, seq);
+                """)
+        }
         return migrator
     }
 }

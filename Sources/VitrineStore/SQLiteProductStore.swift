@@ -44,13 +44,12 @@ public final class SQLiteProductStore: ProductStore {
 
     /// Takes the next write number (inside the caller's transaction).
     static func nextSequence(_ db: Database) throws -> Int64 {
-        try db.execute(sql: "UPDATE write_sequence SET value = value + 1")
-        return try Int64.fetchOne(db, sql: "SELECT value FROM write_sequence") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE write_sequence SET value = value + 1 RETURNING value")) ?? 0
     }
 
     /// Inserts or replaces one product as write number `sequence` (inside the caller's transaction).
     static func upsert(_ product: ProductRecord, sequence: Int64, in db: Database) throws {
-        let now = Date()
+        let now = Timestamp.text(Date())
         let statement = try db.cachedStatement(sql: """
             INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest,
                              image_path, image_width, image_height, model, fused, image_vector,
@@ -69,7 +68,8 @@ public final class SQLiteProductStore: ProductStore {
             product.productID, product.name, product.description, product.metadata, product.textDigest,
             product.imageDigest, product.imagePath, product.imageWidth, product.imageHeight, product.model,
             VectorBlob.encode(product.fused), product.image.map(VectorBlob.encode),
-            VectorBlob.encode(product.text), now, now, sequence,
+            // A product without an image has its text vector as its fused vector: stored once.
+            product.text == product.fused ? Data() : VectorBlob.encode(product.text), now, now, sequence,
         ])
     }
 
@@ -194,7 +194,7 @@ public final class SQLiteProductStore: ProductStore {
     static func column(_ kind: VectorKind) -> String {
         switch kind {
         case .fused: return "fused"
-        case .text: return "text_vector"
+        case .text: return "(CASE WHEN length(text_vector) = 0 THEN fused ELSE text_vector END)"
         case .image: return "image_vector"
         }
     }
@@ -208,7 +208,7 @@ public final class SQLiteProductStore: ProductStore {
             imageWidth: row["image_width"],
             imageHeight: row["image_height"], model: row["model"], fused: try VectorBlob.decode(fused),
             image: try image.map { (data) throws(StoreError) in try VectorBlob.decode(data) },
-            text: try VectorBlob.decode(text), createdAt: row["created_at"], updatedAt: row["updated_at"])
+            text: text.isEmpty ? try VectorBlob.decode(fused) : try VectorBlob.decode(text), createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import Testing
 import VitrineCatalog
-import VitrineStore
+@testable import VitrineStore
 
 /// The SQLite store on temporary databases.
 @Suite("SQLite store")
@@ -14,7 +14,7 @@ struct StoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let queue = try DatabaseQueue(path: store.path)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1: products", "v2: jobs and write order"])
+        #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index"])
         let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new
@@ -50,6 +50,40 @@ struct StoreTests {
         #expect(try store.delete(id: "a1"))
         #expect(try !store.delete(id: "a1"))
         #expect(try store.product(id: "a1") == nil)
+    }
+
+    @Test("a product without an image keeps one vector for text and fused; one with an image keeps three")
+    func textVectorStoredOnce() throws {
+        let (store, folder) = try TestCatalog.store()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var photo = TestCatalog.record("photo", seed: 3)
+        photo.image = TestCatalog.record("x", seed: 4).fused
+        photo.text = TestCatalog.record("x", seed: 5).fused
+        try store.upsert([TestCatalog.record("words", seed: 2), photo])
+        let queue = try DatabaseQueue(path: store.path)
+        let lengths = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT product_id, length(text_vector) AS n FROM product ORDER BY product_id")
+                .map { "\($0["product_id"] as String)=\($0["n"] as Int)" }
+        }
+        #expect(lengths == ["photo=2048", "words=0"])
+        let words = try #require(try store.product(id: "words")), stored = try #require(try store.product(id: "photo"))
+        #expect(words.text == words.fused && words.text == TestCatalog.record("words", seed: 2).text)
+        #expect(stored.text == photo.text && stored.fused == photo.fused && stored.image == photo.image)
+        var texts: [String: [Float]] = [:]
+        try store.forEachVector(.text) { texts[$0.productID] = $0.vector }
+        #expect(texts == ["words": words.fused, "photo": photo.text])
+        let rows = try queue.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM product ORDER BY product_id") }
+        let exact = try store.vectors(.text, rowIDs: rows)
+        #expect(exact[rows[0]] == photo.text && exact[rows[1]] == words.fused)
+    }
+
+    @Test("timestamps are written in GRDB's own text form, to the millisecond")
+    func timestamps() throws {
+        var generator = SystemRandomNumberGenerator()
+        for seconds in [0, 1, 951_782_400.999, 1_700_000_000.0005, 4_102_444_799.9999] + (0..<2_000).map({ _ in Double.random(in: 0..<4e9, using: &generator) }) {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(Timestamp.text(date) == String.fromDatabaseValue(date.databaseValue), "\(seconds)")
+        }
     }
 
     @Test("fingerprints, streaming vectors, exact vectors by row, stale models, stats")

@@ -60,6 +60,16 @@ struct FeatureTests {
         #expect(VectorMath.dot(red, histogram((0.75, 0.12, 0.15))) > 0.8, "a slightly different red stays close")
     }
 
+    @Test("white space trimming agrees with Foundation's .whitespacesAndNewlines")
+    func trimming() {
+        let samples = ["", " ", "abc", "  abc  ", "\t\n abc \r\n", "\u{00A0}robe\u{3000}", "\u{2003}é l é\u{2029}",
+                       "a", " a", "a ", "\u{85}x\u{85}", "x\u{200B}", "  \n\t ", "mid dle", "🙂 ", " 🙂"]
+        for sample in samples {
+            #expect(sample.trimmingWhitespace() == sample.trimmingCharacters(in: .whitespacesAndNewlines), "\(Array(sample.unicodeScalars))")
+            #expect(sample[...].trimmingWhitespace() == sample.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
     @Test("text tokens: normalised, split on punctuation, ligatures expanded")
     func tokens() {
         #expect(TextNormalizer.normalized("Chaussures de RANDONNÉE – taille 42½") == "chaussures de randonnee taille 42 1 2")
