@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VitrineCatalog
+import VitrineEmbedding
 import VitrineServer
+import VitrineStore
 
 /// `vitrine serve`: the HTTP API with its in-process workers.
 struct ServeCommand: AsyncParsableCommand {
@@ -39,6 +42,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Hours finished jobs and their uploads are kept.")
     var retentionHours: Double = 24
 
+    @Option(help: "Index this catalogue (CSV or JSON Lines, as index-catalog does) before serving; unchanged products are skipped.")
+    var catalog: String?
+
+    @Option(help: "With --catalog: the folder relative image paths start from (default: the catalogue's folder).")
+    var imagesRoot: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration = ServerConfiguration()
@@ -55,10 +64,33 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let products = try store.open(automaticCheckpoints: false)
         let embedder = try model.load(limits: configuration.limits)
+        if let catalog { try index(catalog, into: products, model: embedder) }
         let logger = Logger(label: "vitrine") { LineLogHandler(label: $0, level: .info) }
         let host = configuration.host
         try await VitrineServer.run(configuration: configuration, store: products, model: embedder, logger: logger) { port in
             FileHandle.standardError.write(Data("vitrine serving on http://\(host):\(port) (database \(products.path))\n".utf8))
         }
+    }
+
+    /// `--catalog`: the catalogue indexed as `index-catalog` does (resumable, bad rows
+    /// reported with their row numbers), then served; bad rows do not stop the server.
+    func index(_ catalog: String, into products: SQLiteProductStore, model embedder: EmbeddingModel) throws {
+        let stop = StopFlag()
+        let signals = Interruption.install(stop)
+        defer { signals.forEach { $0.cancel() } }
+        let progress = ProgressReporter(label: "indexing \(catalog)")
+        let indexer = CatalogIndexer(store: products, model: embedder, jobs: ProcessInfo.processInfo.activeProcessorCount)
+        let summary: IndexSummary
+        do throws(CatalogError) {
+            summary = try indexer.index(catalogPath: catalog, imagesRoot: imagesRoot, stop: stop,
+                                        onProgress: progress.update, onFailure: { _ in })
+        } catch {
+            progress.finish()
+            throw CLIError(error.description)
+        }
+        progress.finish()
+        SummaryPrinter.print(summary, json: false, failuresPath: nil)
+        if summary.interrupted { throw ExitCode(130) }
+        try products.checkpoint()
     }
 }

@@ -23,6 +23,8 @@ public final class SQLiteProductStore: ProductStore {
             // With WAL, FULL makes each commit durable across a power cut, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if !automaticCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+            // A WAL that grew during a long burst of writes is cut back to 64 MB when it starts over.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         do {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()

@@ -178,4 +178,22 @@ struct ServeProcessTests {
         while server.process.isRunning && Date() < deadline { usleep(10_000) }
         #expect(!server.process.isRunning && server.process.terminationReason == .exit && server.process.terminationStatus == 0)
     }
+
+    @Test("serve --catalog indexes the sample catalogue (its bad rows reported, not fatal), then serves it")
+    func serveCatalogue() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("c.sqlite").path
+        let server = try Server(arguments: ["--db", db, "--workers", "1", "--catalog", "fixtures/catalog/catalog.csv"])
+        defer { server.stop() }
+        let stderr = String(decoding: server.errors.value, as: UTF8.self)
+        #expect(stderr.contains("32/32 rows"), "\(stderr)")
+        let (status, answer) = try await Self.request("\(server.base)/api/v1/search", method: "POST", contentType: "application/json",
+                                                      body: Data(#"{"query": "robe d'été longue", "top_k": 3}"#.utf8))
+        let ids = (answer["results"] as? [[String: Any]] ?? []).compactMap { $0["product_id"] as? String }
+        #expect(status == 200 && ids.first == "p12", "\(answer)")
+        let (missing, _) = try await Self.request("\(server.base)/api/v1/products/b02")
+        #expect(missing == 404) // the truncated JPEG's row was refused
+        #expect(try SQLiteProductStore(path: db).count() == 25)
+    }
 }
