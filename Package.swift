@@ -81,8 +81,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["README.md"],
-            resources: [.copy("openapi.yaml")]
+            exclude: ["README.md", "search-page.png"],
+            resources: [.copy("openapi.yaml"), .copy("Page")]
         ),
         // The commands of the `vitrine` tool, as a library so tests can run them.
         .target(

@@ -24,24 +24,18 @@ struct DuplicatesCommand: ParsableCommand {
 
     func run() throws {
         let products = try store.open()
-        var ids: [String] = [], names: [String] = [], vectors: [[Float]] = []
-        try products.forEachVector(.image) { stored in
-            ids.append(stored.productID)
-            names.append(stored.name)
-            vectors.append(stored.vector)
-        }
-        let groups = DuplicateFinder(threshold: threshold).groups(vectors)
+        let groups = try DuplicateFinder(threshold: threshold).groups(in: products)
         if json {
             JSONLineWriter.write(.object([("groups", .array(groups.map { group in
-                .object([("products", .array(group.members.map { .object([("product_id", .string(ids[$0])), ("name", .string(names[$0]))]) })),
+                .object([("products", .array(group.members.map { .object([("product_id", .string($0.productID)), ("name", .string($0.name))]) })),
                          ("min_score", .float(group.minimumScore))])
             }))]))
             return
         }
-        if groups.isEmpty { print("no near-duplicates among \(ids.count) product images (threshold \(threshold))") }
+        if groups.isEmpty { print("no near-duplicates among \(try products.stats().withImage) product images (threshold \(threshold))") }
         for (number, group) in groups.enumerated() {
             print("group \(number + 1) (\(group.members.count) products, similarity ≥ \(String(format: "%.3f", group.minimumScore))):")
-            for member in group.members { print("  \(ids[member])  \(names[member])") }
+            for member in group.members { print("  \(member.productID)  \(member.name)") }
         }
     }
 }

@@ -166,11 +166,13 @@ public struct CatalogIndexer: Sendable {
         do throws(EmbeddingError) {
             var pixels: PixelBuffer? = nil
             var size: (Int, Int)? = nil
+            var thumbnail: [UInt8]? = nil
             if let bytes {
                 do throws(ImagingError) {
                     let decoded = try model.decoder.decode(bytes, targetSize: ModelSpec.decodeTarget)
                     pixels = decoded.pixels
                     size = (decoded.width, decoded.height)
+                    thumbnail = try Thumbnail.make(from: bytes, decoded: decoded, decoder: model.decoder)
                 } catch {
                     return .failed(RowFailure(row: row.row, productID: row.productID, code: error.code.rawValue,
                                               reason: "image \(row.image ?? ""): \(error.message)"))
@@ -182,7 +184,7 @@ public struct CatalogIndexer: Sendable {
                 productID: row.productID, name: row.name, description: row.description, metadata: row.metadata,
                 textDigest: textDigest, imageDigest: imageDigest, imagePath: imagePath, imageWidth: size?.0,
                 imageHeight: size?.1, model: model.id, fused: vectors.fused.vector, image: vectors.image?.vector,
-                text: vectors.text.vector))
+                text: vectors.text.vector, thumbnail: thumbnail))
         } catch {
             return .failed(RowFailure(row: row.row, productID: row.productID, code: error.code.rawValue, reason: error.message))
         }

@@ -75,8 +75,10 @@ public final class JobWorker: Sendable {
         let request = claimed.job.request
         return Result { () throws(EmbeddingError) -> ProductRecord in
             let decoded: DecodedImage
+            let thumbnail: [UInt8]
             do throws(ImagingError) {
                 decoded = try model.decoder.decode(claimed.image, targetSize: ModelSpec.decodeTarget)
+                thumbnail = try Thumbnail.make(from: claimed.image, decoded: decoded, decoder: model.decoder)
             } catch {
                 throw EmbeddingError(error)
             }
@@ -87,7 +89,8 @@ public final class JobWorker: Sendable {
                 metadata: request.metadata,
                 textDigest: Digest.text(name: request.name, description: request.description, metadata: request.metadata),
                 imageDigest: claimed.imageDigest, imageWidth: decoded.width, imageHeight: decoded.height, model: model.id,
-                fused: vectors.fused.vector, image: vectors.image?.vector, text: vectors.text.vector)
+                fused: vectors.fused.vector, image: vectors.image?.vector, text: vectors.text.vector,
+                thumbnail: thumbnail)
         }
     }
 

@@ -1,11 +1,15 @@
+import VitrineImaging
+
 /// The fixed shape of Vitrine's model, version by version. Anything here that
 /// changes the vectors (a weight, a bin, a size) needs a new ``version`` and
 /// new golden vectors (see `vitrine model goldens`).
 public enum ModelSpec {
     /// The model's name.
     public static let name = "vitrine-clip"
-    /// The version of weights and features this build computes.
-    public static let version = 1
+    /// The version of weights and features this build computes. Version 2: images are
+    /// decoded at a 192-px target instead of 64 (one decode serves the embedding and the
+    /// index-time thumbnail); the weights are version 1's.
+    public static let version = 2
     /// `name@version`, carried by every vector.
     public static var id: String { "\(name)@\(version)" }
     /// The seed the committed weights were generated with.
@@ -33,9 +37,10 @@ public enum ModelSpec {
     /// Weight of the colour-word bridge inside a text vector (the n-grams weigh 1).
     static let colourBridgeWeight: Float = 0.5
 
-    /// The decoder's target: JPEG is DCT-scaled down to the smallest size that
-    /// still covers the working image's side.
-    public static var decodeTarget: Int { WorkingImage.side }
+    /// The decoder's target: JPEG is DCT-scaled down to the smallest size whose sides
+    /// still cover 192 px — three times the working image's side, and large enough for
+    /// the product's thumbnail, so indexing decodes each image once.
+    public static var decodeTarget: Int { Thumbnail.minimumSide }
 
     /// The base file name of the weights and manifest in `models/`.
     public static var fileStem: String { "\(name)-v\(version)" }

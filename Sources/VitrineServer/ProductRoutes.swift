@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import VitrineCatalog
 import VitrineEmbedding
@@ -12,6 +13,7 @@ struct ProductRoutes {
     func register(on router: Router<VitrineRequestContext>) {
         router.get("/api/v1/products/{product_id}") { _, context in try await self.get(context) }
         router.delete("/api/v1/products/{product_id}") { _, context in try await self.delete(context) }
+        router.get("/api/v1/products/{product_id}/thumbnail") { request, context in try await self.thumbnail(request, context) }
         router.get("/api/v1/products/{product_id}/similar") { request, context in try await self.similar(request, context) }
         router.post("/api/v1/search") { request, context in try await self.search(request, context) }
     }
@@ -33,6 +35,23 @@ struct ProductRoutes {
             ("created_at", .string(record.createdAt.map(formatter.string) ?? "")),
             ("updated_at", .string(record.updatedAt.map(formatter.string) ?? "")),
         ])
+    }
+
+    /// The product's JPEG thumbnail; its ETag is the image's digest, so a cache revalidates
+    /// with If-None-Match and gets 304 until the image changes.
+    func thumbnail(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
+        let id = try context.parameters.require("product_id")
+        let store = deps.store
+        let stored: StoredThumbnail?
+        do { stored = try await Blocking.run { try store.thumbnail(productID: id) } } catch let error as StoreError { throw APIError(error) }
+        guard let stored else { throw APIError.notFound("no thumbnail for \(id): no such product, or it has no image") }
+        let etag = "\"\(stored.imageDigest ?? Digest.sha256(stored.jpeg))\""
+        var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
+        if let given = request.headers[.ifNoneMatch], given.split(separator: ",").contains(where: { $0.trimmingWhitespace() == etag || $0.trimmingWhitespace() == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "image/jpeg"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored.jpeg)))
     }
 
     func delete(_ context: VitrineRequestContext) async throws -> Response {

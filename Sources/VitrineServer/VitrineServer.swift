@@ -19,6 +19,8 @@ public enum VitrineServer {
         IndexRoutes(deps: deps).register(on: router)
         JobRoutes(deps: deps).register(on: router)
         ProductRoutes(deps: deps).register(on: router)
+        OverviewRoutes(deps: deps).register(on: router)
+        PageRoutes().register(on: router)
         return router
     }
 

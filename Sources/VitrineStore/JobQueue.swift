@@ -130,6 +130,9 @@ public protocol JobQueue: Sendable {
     /// Jobs per status.
     func counts() throws(StoreError) -> [JobStatus: Int]
 
+    /// The latest jobs that failed for good, newest first.
+    func recentFailures(limit: Int) throws(StoreError) -> [JobRecord]
+
     /// Deletes finished jobs (and their uploads) that finished before `cutoff`; returns how many.
     func purge(finishedBefore cutoff: Date) throws(StoreError) -> Int
 }

@@ -28,6 +28,9 @@ public struct ProductRecord: Sendable, Equatable {
     public var image: [Float]?
     /// The text vector.
     public var text: [Float]
+    /// A small JPEG of the image (longest side 256 px), when the product has an image;
+    /// stored in its own table and not read back with the record (see ``ProductStore/thumbnail(productID:)``).
+    public var thumbnail: [UInt8]?
     /// When the product was first stored (set by the store).
     public var createdAt: Date?
     /// When it was last written (set by the store).
@@ -36,7 +39,8 @@ public struct ProductRecord: Sendable, Equatable {
     /// Creates a record; the store sets the dates.
     public init(productID: String, name: String, description: String, metadata: String, textDigest: String,
                 imageDigest: String?, imagePath: String? = nil, imageWidth: Int?, imageHeight: Int?, model: String,
-                fused: [Float], image: [Float]?, text: [Float], createdAt: Date? = nil, updatedAt: Date? = nil) {
+                fused: [Float], image: [Float]?, text: [Float], thumbnail: [UInt8]? = nil,
+                createdAt: Date? = nil, updatedAt: Date? = nil) {
         self.productID = productID
         self.name = name
         self.description = description
@@ -50,6 +54,7 @@ public struct ProductRecord: Sendable, Equatable {
         self.fused = fused
         self.image = image
         self.text = text
+        self.thumbnail = thumbnail
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -119,4 +124,18 @@ public struct StoreVersion: Sendable, Equatable {
     public var sequence: Int64
     /// Products stored.
     public var count: Int
+}
+
+/// A product's stored thumbnail.
+public struct StoredThumbnail: Sendable, Equatable {
+    /// The JPEG bytes.
+    public var jpeg: [UInt8]
+    /// SHA-256 of the image it was made from (an ETag for caches).
+    public var imageDigest: String?
+
+    /// Creates a stored thumbnail.
+    public init(jpeg: [UInt8], imageDigest: String?) {
+        self.jpeg = jpeg
+        self.imageDigest = imageDigest
+    }
 }

@@ -9,6 +9,9 @@ public protocol ProductStore: Sendable {
     /// The product with this id, or nil.
     func product(id: String) throws(StoreError) -> ProductRecord?
 
+    /// The thumbnail of the product with this id, or nil (no such product, or no image).
+    func thumbnail(productID: String) throws(StoreError) -> StoredThumbnail?
+
     /// Deletes a product; false when there was none.
     func delete(id: String) throws(StoreError) -> Bool
 

@@ -161,6 +161,14 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
+    public func recentFailures(limit: Int) throws(StoreError) -> [JobRecord] {
+        try store.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM job WHERE status = 'failed' ORDER BY finished_at DESC LIMIT ?
+                """), arguments: [limit]).map(Self.record)
+        }
+    }
+
     public func purge(finishedBefore cutoff: Date) throws(StoreError) -> Int {
         try store.write { db in
             let cut = cutoff.timeIntervalSince1970

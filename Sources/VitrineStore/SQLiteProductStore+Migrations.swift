@@ -70,6 +70,15 @@ extension SQLiteProductStore {
                 CREATE INDEX job_order ON job(status, seq);
                 """)
         }
+        migrator.registerMigration("v4: thumbnails") { db in
+            // In a table of their own, so scans of the product table never read them.
+            try db.execute(sql: """
+                CREATE TABLE thumbnail (
+                    product INTEGER PRIMARY KEY REFERENCES product(id) ON DELETE CASCADE,
+                    jpeg BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -65,14 +65,22 @@ public final class SQLiteProductStore: ProductStore {
             model = excluded.model, fused = excluded.fused, image_vector = excluded.image_vector,
             text_vector = excluded.text_vector, updated_at = excluded.updated_at,
             applied_seq = excluded.applied_seq
+            RETURNING id
             """)
-        try statement.execute(arguments: [
+        let rowID = try Int64.fetchOne(statement, arguments: [
             product.productID, product.name, product.description, product.metadata, product.textDigest,
             product.imageDigest, product.imagePath, product.imageWidth, product.imageHeight, product.model,
             VectorBlob.encode(product.fused), product.image.map(VectorBlob.encode),
             // A product without an image has its text vector as its fused vector: stored once.
             product.text == product.fused ? Data() : VectorBlob.encode(product.text), now, now, sequence,
         ])
+        // The thumbnail follows the image: replaced with it, gone when the product no longer has one.
+        if let thumbnail = product.thumbnail {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO thumbnail (product, jpeg) VALUES (?, ?)")
+                .execute(arguments: [rowID, Data(thumbnail)])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM thumbnail WHERE product = ?").execute(arguments: [rowID])
+        }
     }
 
     public func product(id: String) throws(StoreError) -> ProductRecord? {
@@ -81,6 +89,18 @@ public final class SQLiteProductStore: ProductStore {
         }
         guard let row else { return nil }
         return try Self.record(row)
+    }
+
+    public func thumbnail(productID: String) throws(StoreError) -> StoredThumbnail? {
+        let row = try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT thumbnail.jpeg, product.image_digest FROM thumbnail JOIN product ON product.id = thumbnail.product
+                WHERE product.product_id = ?
+                """), arguments: [productID])
+        }
+        guard let row else { return nil }
+        let jpeg: Data = row["jpeg"]
+        return StoredThumbnail(jpeg: [UInt8](jpeg), imageDigest: row["image_digest"])
     }
 
     public func delete(id: String) throws(StoreError) -> Bool {

@@ -28,7 +28,7 @@ struct WorkerProcessTests {
             let process = Process()
             process.executableURL = ProcessRunner.binary
             process.arguments = ["worker", "--worker-id", id, "--db", db, "--lease", "2", "--model",
-                                 Repository.root.appendingPathComponent("models/vitrine-clip-v1.json").path]
+                                 Repository.root.appendingPathComponent("models/vitrine-clip-v2.json").path]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

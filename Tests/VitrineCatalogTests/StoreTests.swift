@@ -14,7 +14,7 @@ struct StoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let queue = try DatabaseQueue(path: store.path)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index"])
+        #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index", "v4: thumbnails"])
         let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new

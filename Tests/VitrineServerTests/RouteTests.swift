@@ -15,7 +15,7 @@ import VitrineTestSupport
 struct RouteTests {
     static let model: EmbeddingModel = {
         do throws(EmbeddingError) {
-            return try EmbeddingModel.load(manifestURL: Repository.root.appendingPathComponent("models/vitrine-clip-v1.json"))
+            return try EmbeddingModel.load(manifestURL: Repository.root.appendingPathComponent("models/vitrine-clip-v2.json"))
         } catch { fatalError("\(error)") }
     }()
 
@@ -73,7 +73,7 @@ struct RouteTests {
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/ready", method: .get) { (response: TestResponse) async throws in
                 #expect(response.status == .ok)
-                #expect(try Self.json(response.body)["model"] as? String == "vitrine-clip@1")
+                #expect(try Self.json(response.body)["model"] as? String == "vitrine-clip@2")
             }
             try await client.execute(uri: "/openapi.yaml", method: .get) { (response: TestResponse) async throws in
                 let text = String(buffer: response.body)
@@ -101,7 +101,7 @@ struct RouteTests {
                 #expect(response.status == .ok)
                 let body = try Self.json(response.body)
                 #expect(body["status"] as? String == "success" && body["product_id"] as? String == "42")
-                #expect(body["embedding_dimension"] as? Int == 512 && body["model"] as? String == "vitrine-clip@1")
+                #expect(body["embedding_dimension"] as? Int == 512 && body["model"] as? String == "vitrine-clip@2")
             }
             #expect(try store.product(id: "42")?.name == "Robe d'été")
             #expect(try store.product(id: "42")?.metadata == "{\"size\":\"M\"}")

@@ -113,6 +113,17 @@ vt_status vt_png_read_header(const uint8_t *data, size_t size,
 vt_status vt_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
                         uint8_t *rgb, size_t rgb_size, vt_error *error);
 
+/**
+ * Encodes `width` x `height` RGB pixels as a baseline JPEG at `quality` (1-100)
+ * into a buffer allocated here: `*out` (`*out_size` bytes), released with
+ * vt_jpeg_free. Nothing is printed.
+ */
+vt_status vt_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
+                         uint8_t **out, size_t *out_size, vt_error *error);
+
+/** Releases a buffer from vt_jpeg_encode. */
+void vt_jpeg_free(uint8_t *buffer);
+
 /** libjpeg-turbo's and libpng's versions, for diagnostics. */
 const char *vt_codec_versions(void);
 

@@ -1,0 +1,113 @@
+import Foundation
+import CVitrineCodecs
+
+/// Small JPEG previews of product images, made at index time from the pixels the
+/// embedding was decoded to, and served by the API: baseline JPEG, the longest side
+/// between ``minimumSide`` and ``longestSide`` pixels (the DCT scale's size, shrunk
+/// when larger), or the image's own size when it is smaller.
+public enum Thumbnail {
+    /// The longest side of a thumbnail at most, in pixels.
+    public static let longestSide = 256
+    /// The longest side of a thumbnail at least (unless the image is smaller).
+    public static let minimumSide = 192
+    /// JPEG quality of thumbnails.
+    public static let quality = 80
+
+    /// The thumbnail of an image already decoded (for the embedding) from `bytes`: made
+    /// from those pixels when they are large enough — always, when they were decoded at
+    /// a target of at least ``minimumSide`` — otherwise from a decode of its own.
+    public static func make<Bytes: ContiguousBytes>(from bytes: Bytes, decoded: DecodedImage,
+                                                    decoder: ImageDecoder) throws(ImagingError) -> [UInt8] {
+        let have = max(decoded.pixels.width, decoded.pixels.height)
+        if have >= min(minimumSide, max(decoded.width, decoded.height)) { return try make(from: decoded.pixels) }
+        return try make(from: bytes, decoder: decoder)
+    }
+
+    /// The thumbnail of an image file's bytes: decoded (a JPEG at the smallest DCT
+    /// scale that keeps its longest side at or above ``minimumSide``), shrunk, encoded.
+    public static func make<Bytes: ContiguousBytes>(from bytes: Bytes, decoder: ImageDecoder) throws(ImagingError) -> [UInt8] {
+        let info = try decoder.info(of: bytes)
+        return try make(from: decoder.decode(bytes, targetSize: decodeTarget(width: info.width, height: info.height)).pixels)
+    }
+
+    /// The decoder's target size for a thumbnail of a `width`×`height` image: the
+    /// decoder keeps both sides at or above it, so it is the short side's share of
+    /// ``minimumSide`` (nil: small enough to decode in full).
+    public static func decodeTarget(width: Int, height: Int) -> Int? {
+        let long = max(width, height), short = min(width, height)
+        return long <= longestSide ? nil : max(1, (minimumSide * short + long - 1) / long)
+    }
+
+    /// The thumbnail of decoded pixels: shrunk by area averaging so that the longest
+    /// side is at most ``longestSide`` (never enlarged), then JPEG-encoded.
+    public static func make(from image: PixelBuffer) throws(ImagingError) -> [UInt8] {
+        try encode(shrink(image, longestSide: longestSide), quality: quality)
+    }
+
+    /// `image` shrunk so that its longest side is at most `longestSide`: each output
+    /// pixel is the mean of the source pixels its area covers.
+    public static func shrink(_ image: PixelBuffer, longestSide: Int) -> PixelBuffer {
+        let long = max(image.width, image.height)
+        guard long > longestSide, image.width > 0, image.height > 0 else { return image }
+        let width = max(1, (image.width * longestSide + long / 2) / long)
+        let height = max(1, (image.height * longestSide + long / 2) / long)
+        let sourceWidth = image.width, sourceHeight = image.height
+        // Source column ranges of each output column, computed once.
+        let columns = (0...width).map { $0 * sourceWidth / width }
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        var sums = [UInt32](repeating: 0, count: width * 3)
+        image.pixels.withUnsafeBufferPointer { sourceBuffer in
+            columns.withUnsafeBufferPointer { columnBuffer in
+                out.withUnsafeMutableBufferPointer { outBuffer in
+                    sums.withUnsafeMutableBufferPointer { sumBuffer in
+                        let source = sourceBuffer.baseAddress!, column = columnBuffer.baseAddress!
+                        let target = outBuffer.baseAddress!, sum = sumBuffer.baseAddress!
+                        for y in 0..<height {
+                            let y0 = y * sourceHeight / height, y1 = max(y0 + 1, (y + 1) * sourceHeight / height)
+                            sum.update(repeating: 0, count: width * 3)
+                            for sy in y0..<y1 {
+                                let row = source + sy * sourceWidth * 3
+                                for x in 0..<width {
+                                    var pixel = row + column[x] * 3
+                                    let end = row + max(column[x] + 1, column[x + 1]) * 3
+                                    var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+                                    while pixel < end {
+                                        r &+= UInt32(pixel[0]); g &+= UInt32(pixel[1]); b &+= UInt32(pixel[2])
+                                        pixel += 3
+                                    }
+                                    sum[x * 3] &+= r; sum[x * 3 + 1] &+= g; sum[x * 3 + 2] &+= b
+                                }
+                            }
+                            let rows = Float(y1 - y0)
+                            let line = target + y * width * 3
+                            for x in 0..<width {
+                                // A multiply, not three integer divisions per pixel.
+                                let scale = 1 / (rows * Float(max(1, column[x + 1] - column[x])))
+                                line[x * 3] = UInt8(Float(sum[x * 3]) * scale + 0.5)
+                                line[x * 3 + 1] = UInt8(Float(sum[x * 3 + 1]) * scale + 0.5)
+                                line[x * 3 + 2] = UInt8(Float(sum[x * 3 + 2]) * scale + 0.5)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return PixelBuffer(width: width, height: height, pixels: out)
+    }
+
+    /// `image` as a baseline JPEG.
+    public static func encode(_ image: PixelBuffer, quality: Int) throws(ImagingError) -> [UInt8] {
+        var buffer: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var error = vt_error()
+        let status = image.pixels.withUnsafeBufferPointer { pixels in
+            vt_jpeg_encode(pixels.baseAddress, UInt32(image.width), UInt32(image.height), Int32(quality), &buffer, &size, &error)
+        }
+        defer { vt_jpeg_free(buffer) }
+        guard status == VT_OK, let buffer else {
+            let detail = withUnsafeBytes(of: error.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            throw ImagingError(.outOfMemory, "cannot make a thumbnail: \(detail)")
+        }
+        return Array(UnsafeBufferPointer(start: buffer, count: size))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import VitrineCatalog
+import VitrineStore
+
+/// What the page's overview views read: GET /api/v1/stats (products, the job queue,
+/// the latest failures) and GET /api/v1/duplicates (near-duplicate groups).
+struct OverviewRoutes {
+    let deps: Dependencies
+
+    func register(on router: Router<VitrineRequestContext>) {
+        router.get("/api/v1/stats") { _, _ in try await self.stats() }
+        router.get("/api/v1/duplicates") { request, _ in try await self.duplicates(request) }
+    }
+
+    func stats() async throws -> Response {
+        let store = deps.store, jobs = deps.jobs
+        let (stats, counts, failures) = try await Self.storeCall {
+            (try store.stats(), try jobs.counts(), try jobs.recentFailures(limit: 10))
+        }
+        return try JSON.response(.ok, [
+            ("products", .int(stats.products)), ("with_image", .int(stats.withImage)),
+            ("jobs", .object(JobStatus.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
+            ("queue_depth", .int((counts[.queued] ?? 0) + (counts[.processing] ?? 0))),
+            ("recent_failures", .array(failures.map { .object(JobRoutes.fields($0)) })),
+        ])
+    }
+
+    func duplicates(_ request: Request) async throws -> Response {
+        var threshold = DuplicateFinder.defaultThreshold
+        if let text = request.uri.queryParameters.get("threshold") {
+            guard let value = Float(text), value > 0, value <= 1 else {
+                throw APIError.invalid("threshold", "must be a number in (0, 1]")
+            }
+            threshold = value
+        }
+        let store = deps.store, finder = DuplicateFinder(threshold: threshold)
+        let groups = try await Self.storeCall { try finder.groups(in: store) }
+        return try JSON.response(.ok, [("groups", .array(groups.map { group in
+            .object([("products", .array(group.members.map { .object([("product_id", .string($0.productID)), ("name", .string($0.name))]) })),
+                     ("min_score", .float(group.minimumScore))])
+        }))])
+    }
+
+    static func storeCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do { return try await Blocking.run(body) } catch let error as StoreError { throw APIError(error) }
+    }
+}
