@@ -22,13 +22,8 @@ struct EmbedBenchmark: ParsableCommand {
     var texts: Int = 10_000
 
     func run() throws {
-        guard let fixtures = Measure.fixturesFolder() else {
-            throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
-        }
-        let model = try loadModel(fixtures)
+        let (model, photos) = try productPhotos()
         let decoder = ImageDecoder()
-        let photos = try ["product-800.jpg", "product-800-1.jpg", "product-800-2.jpg", "product-800-3.jpg", "product-800-4.jpg"]
-            .map { try decoder.readFile(atPath: fixtures.appendingPathComponent("bench/\($0)").path) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("embed benchmark: \(photos.count) different 800×800 JPEG product photos, model \(model.id), median of \(runs) runs, \(cores) cores")
 
@@ -77,6 +72,17 @@ struct EmbedBenchmark: ParsableCommand {
         print("text, 1 core:           \(Measure.format(Double(texts) / textSeconds, 0)) texts/s; \(texts) texts in \(Measure.format(textSeconds, 3)) s (average \(averageLength) characters, French and English)")
     }
 
+}
+
+/// The repository's model and the five 800×800 product photos of `fixtures/bench`.
+func productPhotos() throws -> (EmbeddingModel, [[UInt8]]) {
+    guard let fixtures = Measure.fixturesFolder() else {
+        throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
+    }
+    let decoder = ImageDecoder()
+    let photos = try ["product-800.jpg", "product-800-1.jpg", "product-800-2.jpg", "product-800-3.jpg", "product-800-4.jpg"]
+        .map { try decoder.readFile(atPath: fixtures.appendingPathComponent("bench/\($0)").path) }
+    return (try loadModel(fixtures), photos)
 }
 
 /// The repository's model, for the benchmarks that embed.

@@ -19,13 +19,8 @@ struct ThumbnailBenchmark: ParsableCommand {
     var images: Int = 1_000
 
     func run() throws {
-        guard let fixtures = Measure.fixturesFolder() else {
-            throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
-        }
-        let model = try loadModel(fixtures)
+        let (model, photos) = try productPhotos()
         let decoder = ImageDecoder()
-        let photos = try ["product-800.jpg", "product-800-1.jpg", "product-800-2.jpg", "product-800-3.jpg", "product-800-4.jpg"]
-            .map { try decoder.readFile(atPath: fixtures.appendingPathComponent("bench/\($0)").path) }
         print("thumbnail benchmark: \(photos.count) different 800×800 JPEGs, one core, median of \(runs) runs of \(images) images")
         for photo in photos { _ = try Thumbnail.make(from: photo, decoder: decoder) }
         let without = try Measure.median(runs: runs) {

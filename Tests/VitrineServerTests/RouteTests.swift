@@ -79,7 +79,8 @@ struct RouteTests {
                 let text = String(buffer: response.body)
                 for path in ["/api/v1/index-product:", "/api/v1/index-product-with-image:", "/api/v1/jobs/{job_id}:",
                              "/api/v1/products/{product_id}:", "/api/v1/products/{product_id}/similar:", "/api/v1/search:",
-                             "/health:", "/ready:", "/metrics:"] {
+                             "/health:", "/ready:", "/metrics:", "/api/v1/products/{product_id}/thumbnail:",
+                             "/api/v1/stats:", "/api/v1/duplicates:", "  /:"] {
                     #expect(text.contains(path), "openapi.yaml documents \(path)")
                 }
             }
