@@ -50,23 +50,30 @@ struct IndexCatalogCommand: ParsableCommand {
         let indexer = CatalogIndexer(store: products, model: embedder, jobs: jobs, batchSize: batchSize)
         let failuresPath = failures ?? URL(fileURLWithPath: catalog).deletingPathExtension().lastPathComponent + ".failures.jsonl"
         let failureLog = FailureLog(path: failuresPath)
-        let stop = StopFlag()
-        let signals = Interruption.install(stop)
-        defer { signals.forEach { $0.cancel() } }
-        let progress = ProgressReporter(label: "indexing")
-        let summary: IndexSummary
-        do throws(CatalogError) {
-            summary = try indexer.index(catalogPath: catalog, imagesRoot: imagesRoot, stop: stop,
-                                        onProgress: progress.update, onFailure: failureLog.append)
-        } catch {
-            progress.finish()
-            throw CLIError(error.description)
-        }
-        progress.finish()
+        let summary = try Self.index(catalog, imagesRoot: imagesRoot, with: indexer, label: "indexing", onFailure: failureLog.append)
         failureLog.close()
         SummaryPrinter.print(summary, json: json, failuresPath: summary.failed > 0 ? failuresPath : nil)
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw ExitCode.failure }
+    }
+}
+
+extension IndexCatalogCommand {
+    /// Indexes `catalog` with a progress display; Ctrl-C stops it after the batch in hand
+    /// (the summary says so). Shared by `index-catalog` and `serve --catalog`.
+    static func index(_ catalog: String, imagesRoot: String?, with indexer: CatalogIndexer, label: String,
+                      onFailure: (RowFailure) -> Void) throws -> IndexSummary {
+        let stop = StopFlag()
+        let signals = Interruption.install(stop)
+        defer { signals.forEach { $0.cancel() } }
+        let progress = ProgressReporter(label: label)
+        defer { progress.finish() }
+        do throws(CatalogError) {
+            return try indexer.index(catalogPath: catalog, imagesRoot: imagesRoot, stop: stop,
+                                     onProgress: progress.update, onFailure: onFailure)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 }
 

@@ -75,20 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// `--catalog`: the catalogue indexed as `index-catalog` does (resumable, bad rows
     /// reported with their row numbers), then served; bad rows do not stop the server.
     func index(_ catalog: String, into products: SQLiteProductStore, model embedder: EmbeddingModel) throws {
-        let stop = StopFlag()
-        let signals = Interruption.install(stop)
-        defer { signals.forEach { $0.cancel() } }
-        let progress = ProgressReporter(label: "indexing \(catalog)")
         let indexer = CatalogIndexer(store: products, model: embedder, jobs: ProcessInfo.processInfo.activeProcessorCount)
-        let summary: IndexSummary
-        do throws(CatalogError) {
-            summary = try indexer.index(catalogPath: catalog, imagesRoot: imagesRoot, stop: stop,
-                                        onProgress: progress.update, onFailure: { _ in })
-        } catch {
-            progress.finish()
-            throw CLIError(error.description)
-        }
-        progress.finish()
+        let summary = try IndexCatalogCommand.index(catalog, imagesRoot: imagesRoot, with: indexer,
+                                                    label: "indexing \(catalog)", onFailure: { _ in })
         SummaryPrinter.print(summary, json: false, failuresPath: nil)
         if summary.interrupted { throw ExitCode(130) }
         try products.checkpoint()

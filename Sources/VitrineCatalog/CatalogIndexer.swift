@@ -172,7 +172,7 @@ public struct CatalogIndexer: Sendable {
                     let decoded = try model.decoder.decode(bytes, targetSize: ModelSpec.decodeTarget)
                     pixels = decoded.pixels
                     size = (decoded.width, decoded.height)
-                    thumbnail = try Thumbnail.make(from: bytes, decoded: decoded, decoder: model.decoder)
+                    thumbnail = try Thumbnail.make(from: decoded.pixels)
                 } catch {
                     return .failed(RowFailure(row: row.row, productID: row.productID, code: error.code.rawValue,
                                               reason: "image \(row.image ?? ""): \(error.message)"))

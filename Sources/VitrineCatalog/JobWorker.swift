@@ -78,7 +78,7 @@ public final class JobWorker: Sendable {
             let thumbnail: [UInt8]
             do throws(ImagingError) {
                 decoded = try model.decoder.decode(claimed.image, targetSize: ModelSpec.decodeTarget)
-                thumbnail = try Thumbnail.make(from: claimed.image, decoded: decoded, decoder: model.decoder)
+                thumbnail = try Thumbnail.make(from: decoded.pixels)
             } catch {
                 throw EmbeddingError(error)
             }

@@ -1,10 +1,10 @@
-import Foundation
 import CVitrineCodecs
 
 /// Small JPEG previews of product images, made at index time from the pixels the
 /// embedding was decoded to, and served by the API: baseline JPEG, the longest side
 /// between ``minimumSide`` and ``longestSide`` pixels (the DCT scale's size, shrunk
-/// when larger), or the image's own size when it is smaller.
+/// when larger), or the image's own size when it is smaller. Decoding with a target
+/// of ``minimumSide`` (the model's decode target) gives pixels large enough.
 public enum Thumbnail {
     /// The longest side of a thumbnail at most, in pixels.
     public static let longestSide = 256
@@ -12,31 +12,6 @@ public enum Thumbnail {
     public static let minimumSide = 192
     /// JPEG quality of thumbnails.
     public static let quality = 80
-
-    /// The thumbnail of an image already decoded (for the embedding) from `bytes`: made
-    /// from those pixels when they are large enough — always, when they were decoded at
-    /// a target of at least ``minimumSide`` — otherwise from a decode of its own.
-    public static func make<Bytes: ContiguousBytes>(from bytes: Bytes, decoded: DecodedImage,
-                                                    decoder: ImageDecoder) throws(ImagingError) -> [UInt8] {
-        let have = max(decoded.pixels.width, decoded.pixels.height)
-        if have >= min(minimumSide, max(decoded.width, decoded.height)) { return try make(from: decoded.pixels) }
-        return try make(from: bytes, decoder: decoder)
-    }
-
-    /// The thumbnail of an image file's bytes: decoded (a JPEG at the smallest DCT
-    /// scale that keeps its longest side at or above ``minimumSide``), shrunk, encoded.
-    public static func make<Bytes: ContiguousBytes>(from bytes: Bytes, decoder: ImageDecoder) throws(ImagingError) -> [UInt8] {
-        let info = try decoder.info(of: bytes)
-        return try make(from: decoder.decode(bytes, targetSize: decodeTarget(width: info.width, height: info.height)).pixels)
-    }
-
-    /// The decoder's target size for a thumbnail of a `width`×`height` image: the
-    /// decoder keeps both sides at or above it, so it is the short side's share of
-    /// ``minimumSide`` (nil: small enough to decode in full).
-    public static func decodeTarget(width: Int, height: Int) -> Int? {
-        let long = max(width, height), short = min(width, height)
-        return long <= longestSide ? nil : max(1, (minimumSide * short + long - 1) / long)
-    }
 
     /// The thumbnail of decoded pixels: shrunk by area averaging so that the longest
     /// side is at most ``longestSide`` (never enlarged), then JPEG-encoded.

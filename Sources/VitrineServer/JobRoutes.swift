@@ -10,8 +10,7 @@ struct JobRoutes {
         router.get("/api/v1/jobs/{job_id}") { request, context in
             let id = try context.parameters.require("job_id")
             let jobs = deps.jobs
-            let job: JobRecord?
-            do { job = try await Blocking.run { try jobs.job(id: id) } } catch let error as StoreError { throw APIError(error) }
+            let job = try await Blocking.api { try jobs.job(id: id) }
             guard let job else { throw APIError.notFound("no job \(id) (finished jobs are kept for \(Int(deps.configuration.jobRetention)) s)") }
             return try JSON.response(.ok, Self.fields(job))
         }

@@ -15,7 +15,7 @@ struct OverviewRoutes {
 
     func stats() async throws -> Response {
         let store = deps.store, jobs = deps.jobs
-        let (stats, counts, failures) = try await Self.storeCall {
+        let (stats, counts, failures) = try await Blocking.api {
             (try store.stats(), try jobs.counts(), try jobs.recentFailures(limit: 10))
         }
         return try JSON.response(.ok, [
@@ -35,14 +35,10 @@ struct OverviewRoutes {
             threshold = value
         }
         let store = deps.store, finder = DuplicateFinder(threshold: threshold)
-        let groups = try await Self.storeCall { try finder.groups(in: store) }
+        let groups = try await Blocking.api { try finder.groups(in: store) }
         return try JSON.response(.ok, [("groups", .array(groups.map { group in
             .object([("products", .array(group.members.map { .object([("product_id", .string($0.productID)), ("name", .string($0.name))]) })),
                      ("min_score", .float(group.minimumScore))])
         }))])
-    }
-
-    static func storeCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        do { return try await Blocking.run(body) } catch let error as StoreError { throw APIError(error) }
     }
 }

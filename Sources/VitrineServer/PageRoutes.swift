@@ -18,8 +18,7 @@ struct PageRoutes {
         var assets: [String: Asset] = [:]
         for (name, type) in [("index.html", "text/html; charset=utf-8"), ("app.css", "text/css; charset=utf-8"),
                              ("app.js", "text/javascript; charset=utf-8")] {
-            guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Page")
-                    ?? Bundle.module.url(forResource: "Page/" + name, withExtension: nil),
+            guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Page"),
                   let data = try? Data(contentsOf: url) else { continue }
             assets[name] = Asset(bytes: ByteBuffer(bytes: data), contentType: type,
                                  etag: "\"\(Digest.sha256(data).prefix(20))\"")

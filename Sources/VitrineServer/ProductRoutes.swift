@@ -21,8 +21,7 @@ struct ProductRoutes {
     func get(_ context: VitrineRequestContext) async throws -> Response {
         let id = try context.parameters.require("product_id")
         let store = deps.store
-        let record: ProductRecord?
-        do { record = try await Blocking.run { try store.product(id: id) } } catch let error as StoreError { throw APIError(error) }
+        let record = try await Blocking.api { try store.product(id: id) }
         guard let record else { throw APIError.notFound("no product \(id)") }
         let formatter = ISO8601DateFormatter()
         return try JSON.response(.ok, [
@@ -42,8 +41,7 @@ struct ProductRoutes {
     func thumbnail(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
         let id = try context.parameters.require("product_id")
         let store = deps.store
-        let stored: StoredThumbnail?
-        do { stored = try await Blocking.run { try store.thumbnail(productID: id) } } catch let error as StoreError { throw APIError(error) }
+        let stored = try await Blocking.api { try store.thumbnail(productID: id) }
         guard let stored else { throw APIError.notFound("no thumbnail for \(id): no such product, or it has no image") }
         let etag = "\"\(stored.imageDigest ?? Digest.sha256(stored.jpeg))\""
         var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
@@ -57,8 +55,7 @@ struct ProductRoutes {
     func delete(_ context: VitrineRequestContext) async throws -> Response {
         let id = try context.parameters.require("product_id")
         let store = deps.store
-        let deleted: Bool
-        do { deleted = try await Blocking.run { try store.delete(id: id) } } catch let error as StoreError { throw APIError(error) }
+        let deleted = try await Blocking.api { try store.delete(id: id) }
         guard deleted else { throw APIError.notFound("no product \(id)") }
         return try JSON.response(.ok, [("status", .string("success")), ("message", .string("Product \(id) deleted")),
                                        ("product_id", .string(id))])
@@ -69,7 +66,7 @@ struct ProductRoutes {
         let k = try Self.topK(request.uri.queryParameters.get("top_k"))
         let kind = try Self.mode(request.uri.queryParameters.get("mode"))
         let deps = self.deps
-        let hits = try await Self.catalogCall {
+        let hits = try await Blocking.api {
             try deps.search.similar(to: id, in: try deps.searchCache.index(kind), kind: kind, k: k)
         }
         return try Self.results(hits)
@@ -83,28 +80,18 @@ struct ProductRoutes {
         let hits: [SearchHit]
         if let image = form.image {
             do throws(ImagingError) { _ = try deps.model.decoder.info(of: image) } catch { throw APIError(error) }
-            hits = try await Self.catalogCall {
+            hits = try await Blocking.api {
                 try deps.search.search(imageBytes: image, in: try deps.searchCache.index(kind), kind: kind, k: k)
             }
         } else {
             guard let query = form.extra["query"], !query.trimmingWhitespace().isEmpty else {
                 throw APIError.missing("query")
             }
-            hits = try await Self.catalogCall {
+            hits = try await Blocking.api {
                 try deps.search.search(text: query, in: try deps.searchCache.index(kind), kind: kind, k: k)
             }
         }
         return try Self.results(hits)
-    }
-
-    static func catalogCall(_ body: @escaping @Sendable () throws -> [SearchHit]) async throws -> [SearchHit] {
-        do {
-            return try await Blocking.run(body)
-        } catch let error as CatalogError {
-            throw APIError(error)
-        } catch let error as StoreError {
-            throw APIError(error)
-        }
     }
 
     static func results(_ hits: [SearchHit]) throws -> Response {

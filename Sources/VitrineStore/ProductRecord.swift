@@ -28,7 +28,7 @@ public struct ProductRecord: Sendable, Equatable {
     public var image: [Float]?
     /// The text vector.
     public var text: [Float]
-    /// A small JPEG of the image (longest side 256 px), when the product has an image;
+    /// A small JPEG of the image (192–256 px on its longest side), when the product has an image;
     /// stored in its own table and not read back with the record (see ``ProductStore/thumbnail(productID:)``).
     public var thumbnail: [UInt8]?
     /// When the product was first stored (set by the store).

@@ -39,7 +39,7 @@ struct ThumbnailTests {
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".jpg") || name.hasSuffix(".png") {
             let bytes = try decoder.readFile(atPath: folder.appendingPathComponent(name).path)
             guard let decoded = try? decoder.decode(bytes, targetSize: Thumbnail.minimumSide) else { continue }
-            let thumbnail = try decoder.decode(Thumbnail.make(from: bytes, decoded: decoded, decoder: decoder))
+            let thumbnail = try decoder.decode(Thumbnail.make(from: decoded.pixels))
             let long = max(thumbnail.width, thumbnail.height), full = max(decoded.width, decoded.height)
             #expect(long <= Thumbnail.longestSide && long >= min(Thumbnail.minimumSide, full), "\(name): \(thumbnail.width)×\(thumbnail.height)")
             // Upright: the thumbnail has the upright image's shape.
