@@ -135,6 +135,8 @@ let package = Package(
             dependencies: [
                 "VitrineServer", "VitrineStore", "VitrineCatalog", "VitrineEmbedding", "VitrineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -62,4 +62,51 @@ struct BrowserTests {
         let first = dom.firstRange(of: "data-product-id=\"")
         #expect(first.map { dom[$0.upperBound...].hasPrefix("p12\"") } == true)
     }
+
+    /// The rendered page at `fragment`, once `ready` matches (up to three loads).
+    static func render(_ server: ServeProcessTests.Server, _ fragment: String, until ready: Regex<Substring>) throws -> String {
+        var dom = ""
+        for _ in 0..<3 where (try? ready.firstMatch(in: dom)) == nil {
+            dom = try chromium("\(server.base)/\(fragment)", ["--dump-dom"])
+        }
+        return dom
+    }
+
+    @Test("the product view, the duplicates view and the indexing view render on the sample catalogue",
+          .enabled(if: chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
+    func views() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try ServeProcessTests.Server(arguments: ["--db", folder.appendingPathComponent("v.sqlite").path, "--workers", "1",
+                                                              "--catalog", "fixtures/catalog/catalog.csv"])
+        defer { server.stop() }
+        // A product: its name, its metadata, and its most similar products (not itself).
+        let product = try Self.render(server, "#/product/p12", until: #/id="similar"[^>]*>.*data-product-id=/#)
+        #expect(product.contains("Robe d'été longue</h1>") && product.contains("vetements"), "\(product.prefix(4000))")
+        let similar = product.firstRange(of: "id=\"similar\"").map { String(product[$0.upperBound...]) } ?? ""
+        #expect(similar.contains("data-product-id=") && !similar.contains("data-product-id=\"p12\""))
+        // Near-duplicates: the dress and its zoomed copy side by side.
+        let duplicates = try Self.render(server, "#/duplicates", until: #/Group 1:/#)
+        #expect(duplicates.contains("data-product-id=\"p02\"") && duplicates.contains("data-product-id=\"p02-zoom\""),
+                "\(duplicates.prefix(4000))")
+        // The indexing view: the figures from /api/v1/stats.
+        let indexing = try Self.render(server, "#/indexing", until: #/<dt>Products<\/dt><dd>25<\/dd>/#)
+        #expect(indexing.contains("<dt>Products</dt><dd>25</dd>") && indexing.contains("No failed jobs."), "\(indexing.prefix(4000))")
+    }
+
+    @Test("an empty store says how to index; a server with an API key asks for it",
+          .enabled(if: chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
+    func emptyAndKey() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let empty = try ServeProcessTests.Server(arguments: ["--db", folder.appendingPathComponent("e.sqlite").path, "--workers", "0"])
+        let dom = try Self.render(empty, "", until: #/No products yet/#)
+        empty.stop()
+        #expect(dom.contains("No products yet: index some with"), "\(dom.prefix(4000))")
+        let locked = try ServeProcessTests.Server(arguments: ["--db", folder.appendingPathComponent("k.sqlite").path, "--workers", "0",
+                                                              "--api-key", "s3cret"])
+        defer { locked.stop() }
+        let prompt = try Self.render(locked, "", until: #/<form id="key-form" class="key-form">/#)
+        #expect(prompt.contains("<form id=\"key-form\" class=\"key-form\">"), "the key prompt is shown: \(prompt.prefix(4000))")
+    }
 }

@@ -15,9 +15,12 @@ struct ServeProcessTests {
         let port: Int
         let errors = LockedData()
 
-        init(arguments: [String]) throws {
+        init(arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = ProcessRunner.binary
             process.arguments = ["serve", "--port", "0"] + arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.currentDirectoryURL = Repository.root
             let pipe = Pipe()
             process.standardError = pipe
@@ -57,9 +60,11 @@ struct ServeProcessTests {
         init(_ description: String) { self.description = description }
     }
 
-    static func request(_ url: String, method: String = "GET", contentType: String? = nil, body: Data? = nil) async throws -> (Int, [String: Any]) {
+    static func request(_ url: String, method: String = "GET", contentType: String? = nil, body: Data? = nil,
+                        key: String? = nil) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
         request.timeoutInterval = 30
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         request.httpBody = body
@@ -158,7 +163,7 @@ struct ServeProcessTests {
         #expect(try SQLiteProductStore(path: db).product(id: "py-1")?.description == "Très légère")
     }
 
-    @Test("wait=true answers when the in-process worker has finished; SIGTERM drains and exits cleanly")
+    @Test("wait=true answers when the in-process worker has finished; SIGTERM fails readiness first, drains and exits cleanly")
     func waitAndShutdown() async throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -174,8 +179,16 @@ struct ServeProcessTests {
                                                    contentType: type, body: body)
         #expect(status == 200 && job["status"] as? String == "succeeded")
         server.process.terminate()
+        // Readiness fails first: /ready answers 503 (code "draining") while requests are still served.
+        var sawDraining = false
         let deadline = Date().addingTimeInterval(20)
-        while server.process.isRunning && Date() < deadline { usleep(10_000) }
+        while server.process.isRunning && Date() < deadline {
+            if !sawDraining, let (status, answer) = try? await Self.request("\(server.base)/ready"), status == 503 {
+                sawDraining = answer["code"] as? String == "draining"
+            }
+            usleep(10_000)
+        }
+        #expect(sawDraining, "/ready never answered 503 between SIGTERM and exit")
         #expect(!server.process.isRunning && server.process.terminationReason == .exit && server.process.terminationStatus == 0)
     }
 
@@ -195,5 +208,24 @@ struct ServeProcessTests {
         let (missing, _) = try await Self.request("\(server.base)/api/v1/products/b02")
         #expect(missing == 404) // the truncated JPEG's row was refused
         #expect(try SQLiteProductStore(path: db).count() == 25)
+    }
+
+    @Test("configuration: flags win over the environment, the environment over the defaults")
+    func configuration() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("env.sqlite").path
+        // VITRINE_PORT is overridden by --port 0; VITRINE_DB, VITRINE_API_KEY and VITRINE_WORKERS apply.
+        let server = try Server(arguments: [], environment: ["VITRINE_PORT": "1", "VITRINE_DB": db,
+                                                             "VITRINE_API_KEY": "env-key", "VITRINE_WORKERS": "0"])
+        defer { server.stop() }
+        #expect(server.port != 1 && server.port != 8000)
+        let (refused, _) = try await Self.request("\(server.base)/api/v1/stats")
+        #expect(refused == 401)
+        let (status, stats) = try await Self.request("\(server.base)/api/v1/stats", key: "env-key")
+        #expect(status == 200 && stats["products"] as? Int == 0)
+        #expect(FileManager.default.fileExists(atPath: db), "the database is where VITRINE_DB says")
+        let stderr = String(decoding: server.errors.value, as: UTF8.self)
+        #expect(!stderr.contains("in-process workers"), "VITRINE_WORKERS=0 starts none: \(stderr)")
     }
 }

@@ -51,6 +51,22 @@ struct JobQueueTests {
         #expect(try store.product(id: "bad") == nil)
     }
 
+    @Test("a worker that renews its lease keeps its job past the first lease; a worker that lost it cannot renew")
+    func leaseRenewal() throws {
+        let (_, queue, folder) = try Self.queue()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let job = try Self.enqueue(queue, "r1", attempts: 3)
+        _ = try #require(try queue.claim(workerID: "busy", lease: 0.3))
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.15)
+            #expect(try queue.renew(jobID: job.id, workerID: "busy", lease: 0.3))
+        }
+        // 0.45 s after the claim: past the first lease, still held.
+        #expect(try queue.claim(workerID: "other", lease: 10) == nil, "a renewed lease keeps the job")
+        #expect(try !queue.renew(jobID: job.id, workerID: "other", lease: 10), "only the holder renews")
+        #expect(try queue.complete(jobID: job.id, workerID: "busy", product: TestCatalog.record("r1")) == .applied)
+    }
+
     @Test("a job whose worker died is taken by another once its lease expires; too many deaths fail it")
     func leaseExpiry() throws {
         let (_, queue, folder) = try Self.queue()

@@ -87,8 +87,10 @@ struct RouteTests {
             try await client.execute(uri: "/nowhere", method: .get) { try Self.expectError($0, .notFound, "not_found") }
             try await client.execute(uri: "/metrics", method: .get) { (response: TestResponse) async throws in
                 let text = String(buffer: response.body)
-                #expect(text.contains("vitrine_http_requests_total"))
+                #expect(text.contains("vitrine_http_requests_total{route=\"/health\",method=\"GET\",status=\"200\"} 1"), "\(text)")
+                #expect(text.contains("vitrine_http_request_duration_seconds_bucket{route=\"/health\""))
                 #expect(text.contains("vitrine_queue_depth") && text.contains("vitrine_products"))
+                #expect(text.contains("vitrine_jobs_processed") && text.contains("vitrine_jobs_failed"))
             }
         }
     }
