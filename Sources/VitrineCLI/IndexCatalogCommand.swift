@@ -20,6 +20,7 @@ struct IndexCatalogCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var model: ModelOptions
     @OptionGroup var limits: LimitOptions
+    @OptionGroup var fieldLimits: FieldLimitOptions
 
     @Argument(help: "The catalogue file (.csv, .jsonl).")
     var catalog: String
@@ -47,7 +48,8 @@ struct IndexCatalogCommand: ParsableCommand {
     func run() throws {
         let products = try store.open()
         let embedder = try model.load(limits: try limits.decodeLimits())
-        let indexer = CatalogIndexer(store: products, model: embedder, jobs: jobs, batchSize: batchSize)
+        let indexer = CatalogIndexer(store: products, model: embedder, jobs: jobs, batchSize: batchSize,
+                                     limits: try fieldLimits.fieldLimits())
         let failuresPath = failures ?? URL(fileURLWithPath: catalog).deletingPathExtension().lastPathComponent + ".failures.jsonl"
         let failureLog = FailureLog(path: failuresPath)
         let summary = try Self.index(catalog, imagesRoot: imagesRoot, with: indexer, label: "indexing", onFailure: failureLog.append)

@@ -13,13 +13,16 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the HTTP API (and run in-process job workers) until SIGTERM or Ctrl-C.",
         discussion: """
             Configuration: flags, then environment (VITRINE_HOST, VITRINE_PORT, VITRINE_DB, VITRINE_WORKERS, \
-            VITRINE_API_KEY, VITRINE_MODEL), then defaults. Routes: see /openapi.yaml.
+            VITRINE_API_KEY, VITRINE_MODEL and the VITRINE_ variable each option names), then defaults. \
+            Routes: see /openapi.yaml.
             """
     )
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var model: ModelOptions
     @OptionGroup var limits: LimitOptions
+
+    @OptionGroup var fieldLimits: FieldLimitOptions
 
     @Option(help: "Address to bind (default 127.0.0.1, or $VITRINE_HOST).")
     var host: String?
@@ -30,17 +33,41 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "In-process job workers (default: every core, or $VITRINE_WORKERS; 0 for none).")
     var workers: Int?
 
-    @Option(help: "Require Authorization: Bearer <key> on /api/ routes (or $VITRINE_API_KEY).")
+    @Option(help: "Require Authorization: Bearer <key> on every route but /health, /ready and the page (or $VITRINE_API_KEY).")
     var apiKey: String?
 
-    @Option(help: "Largest request body, in MiB.")
-    var maxBodyMib: Int = 33
+    @Option(help: "Largest upload body, in MiB (default 33, or $VITRINE_MAX_BODY_MIB).")
+    var maxBodyMib: Int?
 
-    @Option(help: "Uploads accepted at once (429 above).")
-    var maxConcurrentUploads: Int = 64
+    @Option(help: "Largest body of the other routes (forms, JSON), in KiB (default 1024, or $VITRINE_MAX_FORM_KIB).")
+    var maxFormKib: Int?
 
-    @Option(help: "Hours finished jobs and their uploads are kept.")
-    var retentionHours: Double = 24
+    @Option(help: "Upload bytes held in memory at once, in MiB; 429 above (default 256, or $VITRINE_MAX_UPLOAD_MEMORY_MIB).")
+    var maxUploadMemoryMib: Int?
+
+    @Option(help: "Parts of a multipart body (default 16, or $VITRINE_MAX_PARTS).")
+    var maxParts: Int?
+
+    @Option(help: "Header bytes of one multipart part (default 8192, or $VITRINE_MAX_PART_HEADER_BYTES).")
+    var maxPartHeaderBytes: Int?
+
+    @Option(help: "Threads of the blocking-work pool (default: twice the cores, at least 4, or $VITRINE_POOL_THREADS).")
+    var poolThreads: Int?
+
+    @Option(help: "CPU-heavy requests admitted at once; 429 above (default 256, or $VITRINE_MAX_PENDING_WORK).")
+    var maxPendingWork: Int?
+
+    @Option(help: "Seconds a connection has to send a request's head (default 10, or $VITRINE_HEADER_TIMEOUT).")
+    var headerTimeout: Double?
+
+    @Option(help: "Seconds a request has to send its whole body (default 60, or $VITRINE_BODY_TIMEOUT).")
+    var bodyTimeout: Double?
+
+    @Option(help: "Seconds a connection may stay silent between requests (default 60, or $VITRINE_IDLE_TIMEOUT).")
+    var idleTimeout: Double?
+
+    @Option(help: "Hours finished jobs and their uploads are kept (default 24, or $VITRINE_RETENTION_HOURS).")
+    var retentionHours: Double?
 
     @Option(help: "Index this catalogue (CSV or JSON Lines, as index-catalog does) before serving; unchanged products are skipped.")
     var catalog: String?
@@ -48,20 +75,38 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "With --catalog: the folder relative image paths start from (default: the catalogue's folder).")
     var imagesRoot: String?
 
-    func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        var configuration = ServerConfiguration()
-        configuration.host = host ?? environment["VITRINE_HOST"] ?? configuration.host
-        configuration.port = port ?? environment["VITRINE_PORT"].flatMap { Int($0) } ?? configuration.port
-        configuration.workers = workers ?? environment["VITRINE_WORKERS"].flatMap { Int($0) } ?? configuration.workers
-        configuration.apiKey = apiKey ?? environment["VITRINE_API_KEY"]
-        configuration.maxBodyBytes = maxBodyMib << 20
-        configuration.maxConcurrentUploads = maxConcurrentUploads
-        configuration.jobRetention = retentionHours * 3600
-        configuration.limits = try limits.decodeLimits()
-        guard configuration.workers >= 0, configuration.maxBodyBytes > 0 else {
-            throw ValidationError("--workers must be 0 or more and --max-body-mib positive")
+    /// The server's configuration: flags, then environment, then defaults.
+    func serverConfiguration() throws -> ServerConfiguration {
+        var c = ServerConfiguration()
+        c.host = try Setting.value(host, "VITRINE_HOST", c.host)
+        c.port = try Setting.value(port, "VITRINE_PORT", c.port)
+        c.workers = try Setting.value(workers, "VITRINE_WORKERS", c.workers)
+        let key = try Setting.value(apiKey, "VITRINE_API_KEY", "")
+        c.apiKey = key.isEmpty ? nil : key
+        c.maxBodyBytes = try Setting.value(maxBodyMib, "VITRINE_MAX_BODY_MIB", c.maxBodyBytes >> 20) << 20
+        c.maxFormBytes = try Setting.value(maxFormKib, "VITRINE_MAX_FORM_KIB", c.maxFormBytes >> 10) << 10
+        c.maxUploadMemoryBytes = try Setting.value(maxUploadMemoryMib, "VITRINE_MAX_UPLOAD_MEMORY_MIB", c.maxUploadMemoryBytes >> 20) << 20
+        c.maxParts = try Setting.value(maxParts, "VITRINE_MAX_PARTS", c.maxParts)
+        c.maxPartHeaderBytes = try Setting.value(maxPartHeaderBytes, "VITRINE_MAX_PART_HEADER_BYTES", c.maxPartHeaderBytes)
+        c.poolThreads = try Setting.value(poolThreads, "VITRINE_POOL_THREADS", c.poolThreads)
+        c.maxPendingWork = try Setting.value(maxPendingWork, "VITRINE_MAX_PENDING_WORK", c.maxPendingWork)
+        c.headerTimeout = try Setting.value(headerTimeout, "VITRINE_HEADER_TIMEOUT", c.headerTimeout)
+        c.bodyTimeout = try Setting.value(bodyTimeout, "VITRINE_BODY_TIMEOUT", c.bodyTimeout)
+        c.idleTimeout = try Setting.value(idleTimeout, "VITRINE_IDLE_TIMEOUT", c.idleTimeout)
+        c.jobRetention = try Setting.value(retentionHours, "VITRINE_RETENTION_HOURS", c.jobRetention / 3600) * 3600
+        c.fieldLimits = try fieldLimits.fieldLimits()
+        c.limits = try limits.decodeLimits()
+        guard c.workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
+        guard [c.maxBodyBytes, c.maxFormBytes, c.maxUploadMemoryBytes, c.maxParts, c.maxPartHeaderBytes, c.poolThreads,
+               c.maxPendingWork].allSatisfy({ $0 > 0 }),
+              [c.headerTimeout, c.bodyTimeout, c.idleTimeout, c.jobRetention].allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("sizes, counts and timeouts must be positive")
         }
+        return c
+    }
+
+    func run() async throws {
+        let configuration = try serverConfiguration()
         let products = try store.open(automaticCheckpoints: false)
         let embedder = try model.load(limits: configuration.limits)
         if let catalog { try index(catalog, into: products, model: embedder) }
@@ -75,7 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
     /// `--catalog`: the catalogue indexed as `index-catalog` does (resumable, bad rows
     /// reported with their row numbers), then served; bad rows do not stop the server.
     func index(_ catalog: String, into products: SQLiteProductStore, model embedder: EmbeddingModel) throws {
-        let indexer = CatalogIndexer(store: products, model: embedder, jobs: ProcessInfo.processInfo.activeProcessorCount)
+        let indexer = CatalogIndexer(store: products, model: embedder, jobs: ProcessInfo.processInfo.activeProcessorCount,
+                                     limits: try fieldLimits.fieldLimits())
         let summary = try IndexCatalogCommand.index(catalog, imagesRoot: imagesRoot, with: indexer,
                                                     label: "indexing \(catalog)", onFailure: { _ in })
         SummaryPrinter.print(summary, json: false, failuresPath: nil)

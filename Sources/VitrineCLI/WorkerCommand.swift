@@ -30,11 +30,13 @@ struct WorkerCommand: ParsableCommand {
         let products = try store.open(automaticCheckpoints: false)
         let checkpoints = DispatchSource.makeTimerSource(queue: .global())
         checkpoints.schedule(deadline: .now() + 0.5, repeating: 0.5)
-        checkpoints.setEventHandler { try? products.checkpoint() }
+        checkpoints.setEventHandler {
+            do { try products.checkpoint() } catch { JobWorker.logToStandardError("checkpoint", error) }
+        }
         checkpoints.resume()
         defer {
             checkpoints.cancel()
-            try? products.checkpoint()
+            do { try products.checkpoint() } catch { JobWorker.logToStandardError("checkpoint", error) }
         }
         let worker = JobWorker(queue: SQLiteJobQueue(store: products), model: try model.load(limits: try limits.decodeLimits()),
                                workerID: workerID, lease: lease)

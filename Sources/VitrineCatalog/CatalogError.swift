@@ -20,17 +20,36 @@ public struct CatalogError: Error, Sendable, CustomStringConvertible {
         case notFound = "not_found"
         /// Nothing to work on (no products with the needed vectors).
         case empty
+        /// A required field is absent or blank.
+        case missingField = "missing_field"
+        /// A field's value is not acceptable (control characters in an id, a bad number...).
+        case invalidField = "invalid_field"
+        /// A field is above its limit (``FieldLimits``).
+        case fieldTooLarge = "field_too_large"
     }
 
     /// Why.
     public var code: Code
     /// A sentence for a person, naming the file, row or product.
     public var message: String
+    /// The field at fault, for the field codes.
+    public var field: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, field: String? = nil) {
         self.code = code
         self.message = message
+        self.field = field
+    }
+
+    /// A required field that is absent or blank.
+    public static func missing(_ field: String) -> CatalogError {
+        CatalogError(.missingField, "the field \"\(field)\" is required", field: field)
+    }
+
+    /// A field above its limit.
+    public static func tooLarge(_ field: String, limit: Int) -> CatalogError {
+        CatalogError(.fieldTooLarge, "the field \"\(field)\" is longer than its limit of \(limit) bytes", field: field)
     }
 
     /// Wraps a store error.

@@ -18,10 +18,14 @@ public struct CatalogIndexer: Sendable {
     public var jobs: Int
     /// Rows per batch (and per transaction).
     public var batchSize: Int
+    /// The limits every row's fields are checked against.
+    public var limits: FieldLimits
 
     /// Creates an indexer.
     public init(store: any ProductStore, model: EmbeddingModel,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 256) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 256,
+                limits: FieldLimits = .default) {
+        self.limits = limits
         self.store = store
         self.model = model
         self.jobs = max(1, jobs)
@@ -37,8 +41,8 @@ public struct CatalogIndexer: Sendable {
                       onFailure: (RowFailure) -> Void = { _ in }) throws(CatalogError) -> IndexSummary {
         let started = ContinuousClock.now
         // A first, cheap pass: how many rows (for progress), and which ids repeat (the last row wins).
-        let survey = try CatalogReader.survey(path: catalogPath)
-        let reader = try CatalogReader(path: catalogPath)
+        let survey = try CatalogReader.survey(path: catalogPath, limits: limits)
+        let reader = try CatalogReader(path: catalogPath, limits: limits)
         let base = imagesRoot.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: catalogPath).deletingLastPathComponent()
         var summary = IndexSummary()

@@ -24,11 +24,14 @@ public final class CatalogReader {
     private var columns: [String: Int] = [:]
     private var lines: LineReader?
     private var rowNumber: Int
+    /// The limits each row's fields are checked against.
+    public let limits: FieldLimits
 
     /// Opens `path`; the format comes from the extension (.csv, .jsonl, .ndjson,
     /// .json) or, failing that, from the first character ('{' means JSON Lines).
-    public init(path: String) throws(CatalogError) {
+    public init(path: String, limits: FieldLimits = .default) throws(CatalogError) {
         self.path = path
+        self.limits = limits
         guard let stream = InputStream(fileAtPath: path), FileManager.default.isReadableFile(atPath: path) else {
             throw CatalogError(.badCatalog, "cannot read the catalogue \(path)")
         }
@@ -83,8 +86,8 @@ public final class CatalogReader {
     }
 
     /// Reads the whole file once, keeping only ids.
-    public static func survey(path: String) throws(CatalogError) -> Survey {
-        let reader = try CatalogReader(path: path)
+    public static func survey(path: String, limits: FieldLimits = .default) throws(CatalogError) -> Survey {
+        let reader = try CatalogReader(path: path, limits: limits)
         var survey = Survey()
         var seen = Set<String>()
         while let next = try reader.next() {
@@ -129,7 +132,7 @@ public final class CatalogReader {
             return .failure(RowFailure(row: rowNumber, productID: field("product_id"), code: "bad_row",
                                        reason: "row \(rowNumber) has \(fields.count) fields, the header has \(csv.headerRow!.count)"))
         }
-        return Self.validate(row: rowNumber, productID: field("product_id"), name: field("name"),
+        return validate(row: rowNumber, productID: field("product_id"), name: field("name"),
                              description: field("description"), metadata: field("metadata"), image: field("image"))
     }
 
@@ -165,28 +168,24 @@ public final class CatalogReader {
                     return String(decoding: data, as: UTF8.self)
                 }
             }
-            return Self.validate(row: rowNumber, productID: text("product_id"), name: text("name"),
+            return validate(row: rowNumber, productID: text("product_id"), name: text("name"),
                                  description: text("description"), metadata: text("metadata"), image: text("image"))
         }
     }
 
-    static func validate(row: Int, productID: String?, name: String?, description: String?, metadata: String?,
-                         image: String?) -> Result<CatalogRow, RowFailure> {
-        let id = productID?.trimmingWhitespace() ?? ""
-        guard !id.isEmpty else {
-            return .failure(RowFailure(row: row, productID: nil, code: "missing_field", reason: "row \(row) has no product_id"))
-        }
-        guard id.utf8.count <= 256 else {
-            return .failure(RowFailure(row: row, productID: String(id.prefix(40)) + "…", code: "invalid_field",
-                                       reason: "product_id is longer than 256 bytes"))
-        }
-        let name = name ?? ""
-        guard !name.trimmingWhitespace().isEmpty else {
-            return .failure(RowFailure(row: row, productID: id, code: "missing_field", reason: "product \(id) has no name"))
+    func validate(row: Int, productID: String?, name: String?, description: String?, metadata: String?,
+                  image: String?) -> Result<CatalogRow, RowFailure> {
+        let fields: ProductFields
+        do throws(CatalogError) {
+            fields = try limits.product(id: productID, name: name, description: description, metadata: metadata)
+        } catch {
+            let id = productID.map { $0.utf8.count <= limits.productID ? $0 : String($0.prefix(40)) + "…" }
+            return .failure(RowFailure(row: row, productID: error.code == .missingField && error.field == "product_id" ? nil : id,
+                                       code: error.code.rawValue, reason: "row \(row): \(error.message)"))
         }
         let image = image?.trimmingWhitespace()
-        return .success(CatalogRow(row: row, productID: id, name: name, description: description ?? "",
-                                   metadata: metadata ?? "", image: (image?.isEmpty ?? true) ? nil : image))
+        return .success(CatalogRow(row: row, productID: fields.productID, name: fields.name, description: fields.description,
+                                   metadata: fields.metadata, image: (image?.isEmpty ?? true) ? nil : image))
     }
 }
 

@@ -37,6 +37,21 @@ public struct DuplicateFinder: Sendable {
 
     /// Groups of near-duplicates among `vectors` (image vectors, unit length).
     public func groups(_ vectors: [[Float]]) -> [Group] {
+        Self.groups(count: vectors.count, pairs: pairs(vectors), threshold: threshold)
+    }
+
+    /// A confirmed pair of near-duplicates: positions `a < b` and their exact similarity.
+    public struct Pair: Sendable, Equatable {
+        /// The first position.
+        public var a: Int32
+        /// The second position.
+        public var b: Int32
+        /// Their cosine similarity (image half), at least the finder's threshold.
+        public var score: Float
+    }
+
+    /// Every pair among `vectors` whose similarity is at least ``threshold``, confirmed with the exact vectors.
+    public func pairs(_ vectors: [[Float]]) -> [Pair] {
         let n = vectors.count
         guard n > 1 else { return [] }
         // Image vectors live in the image half: compare only those dimensions.
@@ -67,7 +82,19 @@ public struct DuplicateFinder: Sendable {
         }
         var candidates = Set<UInt64>()
         for list in pairLists { candidates.formUnion(list) }
-        // Confirm with the exact vectors and join groups.
+        // Confirm with the exact vectors.
+        var confirmed: [Pair] = []
+        for pair in candidates.sorted() {
+            let a = Int(pair >> 32), b = Int(pair & 0xFFFF_FFFF)
+            var score: Float = 0
+            for d in 0..<dimension { score += vectors[a][d] * vectors[b][d] }
+            if score >= threshold { confirmed.append(Pair(a: Int32(a), b: Int32(b), score: score)) }
+        }
+        return confirmed
+    }
+
+    /// The groups (connected components) that the pairs at or above `threshold` make among `count` positions.
+    public static func groups(count n: Int, pairs: [Pair], threshold: Float) -> [Group] {
         var parent = Array(0..<n)
         func root(_ x: Int) -> Int {
             var x = x
@@ -75,14 +102,10 @@ public struct DuplicateFinder: Sendable {
             return x
         }
         var lowest = [Int: Float]()
-        for pair in candidates.sorted() {
-            let a = Int(pair >> 32), b = Int(pair & 0xFFFF_FFFF)
-            var score: Float = 0
-            for d in 0..<dimension { score += vectors[a][d] * vectors[b][d] }
-            guard score >= threshold else { continue }
-            let ra = root(a), rb = root(b)
+        for pair in pairs where pair.score >= threshold {
+            let ra = root(Int(pair.a)), rb = root(Int(pair.b))
             let joined = min(ra, rb)
-            let low = min(score, lowest[ra] ?? 1, lowest[rb] ?? 1)
+            let low = min(pair.score, lowest[ra] ?? 1, lowest[rb] ?? 1)
             parent[max(ra, rb)] = joined
             lowest[joined] = low
         }

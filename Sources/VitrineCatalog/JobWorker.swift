@@ -25,11 +25,16 @@ public final class JobWorker: Sendable {
     /// Waits while the queue is empty, at most the given seconds (a sleep by
     /// default; in-process workers are woken early when jobs are enqueued).
     public let idle: @Sendable (TimeInterval) -> Void
+    /// Told of every failure no job records (a lease renewal, the store unreachable between
+    /// jobs), with the operation's name; by default written to standard error.
+    public let onError: @Sendable (String, any Error) -> Void
 
     /// Creates a worker.
     public init(queue: any JobQueue, model: EmbeddingModel, workerID: String, lease: TimeInterval = 30,
                 idleWait: TimeInterval = 0.01, batchSize: Int = 8,
-                idle: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
+                idle: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
+                onError: @escaping @Sendable (String, any Error) -> Void = JobWorker.logToStandardError) {
+        self.onError = onError
         self.queue = queue
         self.model = model
         self.workerID = workerID
@@ -100,11 +105,17 @@ public final class JobWorker: Sendable {
             let worked: Bool
             do { worked = try runOnce() } catch {
                 // The database is busy or unreachable: wait, then try again.
+                onError("claim", error)
                 Thread.sleep(forTimeInterval: 0.5)
                 continue
             }
             if !worked { idle(idleWait) }
         }
+    }
+
+    /// The default of ``onError``: one line on standard error.
+    public static let logToStandardError: @Sendable (String, any Error) -> Void = { operation, error in
+        FileHandle.standardError.write(Data("worker: \(operation) failed: \(error)\n".utf8))
     }
 
     /// Exponential backoff for transient failures: 0.5 s, 1 s, 2 s … at most 30 s.
@@ -116,8 +127,13 @@ public final class JobWorker: Sendable {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         let interval = max(0.05, lease / 3)
         timer.schedule(deadline: .now() + interval, repeating: interval)
-        let queue = self.queue, workerID = self.workerID, lease = self.lease
-        timer.setEventHandler { for jobID in jobIDs { _ = try? queue.renew(jobID: jobID, workerID: workerID, lease: lease) } }
+        let queue = self.queue, workerID = self.workerID, lease = self.lease, onError = self.onError
+        timer.setEventHandler {
+            for jobID in jobIDs {
+                // A missed renewal may let another worker take the job over (it is applied once either way).
+                do { _ = try queue.renew(jobID: jobID, workerID: workerID, lease: lease) } catch { onError("lease_renewal", error) }
+            }
+        }
         timer.resume()
         return timer
     }

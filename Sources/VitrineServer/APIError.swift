@@ -15,12 +15,19 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public var code: String
     /// What went wrong and what to do.
     public var message: String
+    /// Seconds after which a retry may succeed (sent as `Retry-After` with 429 and 503).
+    public var retryAfter: Int?
+    /// What only the log sees: a database path, SQL, a library's message.
+    public var detail: String?
 
     /// Creates an error.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil,
+                detail: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
+        self.detail = detail
     }
 
     /// `status code: message`.
@@ -31,6 +38,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         var response = try JSON.response(status, [("status", .string("error")), ("code", .string(code)),
                                                   ("message", .string(message))])
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 
@@ -44,23 +52,35 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         }
     }
 
-    /// A store failure: the database is busy or unreachable.
+    /// A store failure: the database is busy or unreachable. The answer is a fixed
+    /// sentence; what SQLite said goes to the log only.
     public init(_ error: StoreError) {
-        self.init(.serviceUnavailable, "store_unavailable", "the database could not be used: \(error.message); try again")
+        self = .storeUnavailable(detail: error.description)
     }
 
-    /// A catalogue failure (search and the like).
+    /// The fixed 503 of a database that cannot be used (the request id is added when answered).
+    static func storeUnavailable(detail: String) -> APIError {
+        APIError(.serviceUnavailable, "store_unavailable", "the database is unavailable right now; try again in a moment",
+                 retryAfter: 1, detail: detail)
+    }
+
+    /// A catalogue failure (search, field checks and the like).
     public init(_ error: CatalogError) {
         switch error.code {
         case .invalidRequest: self.init(.unprocessableContent, "invalid_request", error.message)
         case .notFound: self.init(.notFound, "not_found", error.message)
-        case .store: self.init(.serviceUnavailable, "store_unavailable", error.message)
+        case .store: self = .storeUnavailable(detail: error.description)
+        case .fieldTooLarge: self.init(.contentTooLarge, error.code.rawValue, error.message)
         default: self.init(.unprocessableContent, error.code.rawValue, error.message)
         }
     }
 
     static func missing(_ field: String) -> APIError {
-        APIError(.unprocessableContent, "missing_field", "the field \"\(field)\" is required")
+        APIError(CatalogError.missing(field))
+    }
+
+    static func tooLarge(_ field: String, limit: Int) -> APIError {
+        APIError(CatalogError.tooLarge(field, limit: limit))
     }
 
     static func invalid(_ field: String, _ why: String) -> APIError {
@@ -79,7 +99,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
+        } catch var error as APIError {
+            // Server-side failures: the details to the log, a fixed sentence and the request id to the client.
+            if let detail = error.detail {
+                context.logger.error("\(error.code)", metadata: ["error": "\(detail)", "request_id": "\(context.id)"])
+            }
+            if error.status.code >= 500 { error.message += " (request id \(context.id))" }
             throw error
         } catch let error as HTTPResponseError {
             // Hummingbird's and NIO's own errors: 404 for an unknown route, 413 from collect(upTo:)...

@@ -3,13 +3,15 @@
 /// serves many requests. Each caller resumes only once its item is committed.
 actor GroupCommit<Item: Sendable, Output: Sendable> {
     private let limit: Int
+    private let pool: WorkPool
     private let commit: @Sendable ([Item]) throws -> [Output]
     private var pending: [(Item, CheckedContinuation<Output, Error>)] = []
     private var draining = false
 
     /// `commit` stores a batch (at most `limit` items) in one transaction, returning one output per item.
-    init(limit: Int, commit: @escaping @Sendable ([Item]) throws -> [Output]) {
+    init(limit: Int, pool: WorkPool, commit: @escaping @Sendable ([Item]) throws -> [Output]) {
         self.limit = limit
+        self.pool = pool
         self.commit = commit
     }
 
@@ -30,7 +32,7 @@ actor GroupCommit<Item: Sendable, Output: Sendable> {
             pending.removeFirst(batch.count)
             let items = batch.map(\.0), commit = self.commit
             do {
-                let outputs = try await Blocking.run { try commit(items) }
+                let outputs = try await pool.run { try commit(items) }
                 for ((_, continuation), output) in zip(batch, outputs) { continuation.resume(returning: output) }
             } catch {
                 for (_, continuation) in batch { continuation.resume(throwing: error) }

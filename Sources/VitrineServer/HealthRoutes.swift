@@ -10,17 +10,17 @@ struct HealthRoutes {
         router.get("/health") { _, _ in try JSON.response(.ok, [("status", .string("ok"))]) }
         router.get("/ready") { _, _ in
             if deps.draining.load(ordering: .relaxed) {
-                throw APIError(.serviceUnavailable, "draining", "the server is shutting down")
+                throw APIError(.serviceUnavailable, "draining", "the server is shutting down", retryAfter: 1)
             }
             let store = deps.store
-            do { _ = try await Blocking.run { try store.count() } } catch {
-                throw APIError(.serviceUnavailable, "store_unavailable", "the database cannot be read: \(error)")
+            do { _ = try await deps.pool.run { try store.count() } } catch {
+                throw APIError.storeUnavailable(detail: "\(error)")
             }
             return try JSON.response(.ok, [("status", .string("ready")), ("model", .string(deps.model.id))])
         }
-        router.get("/metrics") { _, _ in
-            let deps = self.deps
-            let text = try await Blocking.run { deps.metrics.render(store: deps.store, jobs: deps.jobs) }
+        router.get("/metrics") { _, context in
+            let deps = self.deps, logger = context.logger
+            let text = try await deps.pool.run { deps.metrics.render(deps, logger: logger) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Prometheus
 import VitrineStore
 
@@ -20,9 +21,18 @@ final class ServerMetrics: Sendable {
             help: "HTTP request latency by route").recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    /// The exposition text, with gauges refreshed from the store and the queue.
-    func render(store: any ProductStore, jobs: any JobQueue) -> String {
-        if let counts = try? jobs.counts() {
+    /// Counts a background failure that no request sees (a gauge that could not be read,
+    /// a retention purge, a lease renewal, a checkpoint), after it has been logged.
+    func failure(_ operation: String) {
+        registry.makeCounter(name: "vitrine_background_errors_total", labels: [("operation", operation)],
+                             help: "Failures of background work by operation (each is logged)").increment()
+    }
+
+    /// The exposition text, with gauges refreshed from the store and the queue; a gauge that
+    /// cannot be read keeps its last value, and the failure is logged and counted.
+    func render(_ deps: Dependencies, logger: Logger) -> String {
+        do {
+            let counts = try deps.jobs.counts()
             for (status, count) in counts {
                 registry.makeGauge(name: "vitrine_jobs", labels: [("status", status.rawValue)],
                                    help: "Jobs in the database by status").set(to: Double(count))
@@ -33,10 +43,17 @@ final class ServerMetrics: Sendable {
                 .set(to: Double(counts[.succeeded] ?? 0))
             registry.makeGauge(name: "vitrine_jobs_failed", help: "Jobs failed for good (within the retention period)")
                 .set(to: Double(counts[.failed] ?? 0))
+            registry.makeGauge(name: "vitrine_products", help: "Products stored").set(to: Double(try deps.store.count()))
+        } catch {
+            logger.error("metrics: the store could not be read", metadata: ["error": "\(error)"])
+            failure("metrics")
         }
-        if let products = try? store.count() {
-            registry.makeGauge(name: "vitrine_products", help: "Products stored").set(to: Double(products))
-        }
+        registry.makeGauge(name: "vitrine_pool_pending", help: "Work queued or running on the blocking pool")
+            .set(to: Double(deps.pool.pending))
+        registry.makeGauge(name: "vitrine_admitted_requests", help: "CPU-heavy requests admitted now")
+            .set(to: Double(deps.admission.current))
+        registry.makeGauge(name: "vitrine_upload_bytes_held", help: "Upload bytes held in memory now")
+            .set(to: Double(deps.uploads.current))
         return registry.emitToString()
     }
 }
@@ -61,30 +78,5 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
                            status: error.status.code, seconds: seconds())
             throw error
         }
-    }
-}
-
-/// `Authorization: Bearer <key>` on every /api/ route when a key is configured,
-/// compared in constant time; the key is never logged.
-struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let key: [UInt8]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
-        let header = request.headers[.authorization] ?? ""
-        let prefix = "Bearer "
-        let given = header.hasPrefix(prefix) ? Array(header.utf8.dropFirst(prefix.utf8.count)) : []
-        guard Self.constantTimeEqual(given, key) else {
-            throw APIError(.unauthorized, "unauthorized", "this server needs an API key: send Authorization: Bearer <key>")
-        }
-        return try await next(request, context)
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

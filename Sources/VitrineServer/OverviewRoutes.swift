@@ -15,7 +15,7 @@ struct OverviewRoutes {
 
     func stats() async throws -> Response {
         let store = deps.store, jobs = deps.jobs
-        let (stats, counts, failures) = try await Blocking.api {
+        let (stats, counts, failures) = try await deps.pool.api {
             (try store.stats(), try jobs.counts(), try jobs.recentFailures(limit: 10))
         }
         return try JSON.response(.ok, [
@@ -29,13 +29,13 @@ struct OverviewRoutes {
     func duplicates(_ request: Request) async throws -> Response {
         var threshold = DuplicateFinder.defaultThreshold
         if let text = request.uri.queryParameters.get("threshold") {
-            guard let value = Float(text), value > 0, value <= 1 else {
-                throw APIError.invalid("threshold", "must be a number in (0, 1]")
+            let floor = DuplicatesCache.floor
+            guard text.utf8.count <= 16, let value = Float(text), value >= floor, value <= 1 else {
+                throw APIError.invalid("threshold", "must be a number from \(floor) to 1")
             }
             threshold = value
         }
-        let store = deps.store, finder = DuplicateFinder(threshold: threshold)
-        let groups = try await Blocking.api { try finder.groups(in: store) }
+        let groups = try await deps.admission.admit { try await deps.duplicates.groups(at: threshold) }
         return try JSON.response(.ok, [("groups", .array(groups.map { group in
             .object([("products", .array(group.members.map { .object([("product_id", .string($0.productID)), ("name", .string($0.name))]) })),
                      ("min_score", .float(group.minimumScore))])

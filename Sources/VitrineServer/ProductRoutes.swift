@@ -18,10 +18,15 @@ struct ProductRoutes {
         router.post("/api/v1/search") { request, context in try await self.search(request, context) }
     }
 
+    /// The decoded `product_id` of the path.
+    func productID(_ context: VitrineRequestContext) throws -> String {
+        try PathParameter.decoded("product_id", context, limit: deps.configuration.fieldLimits.productID)
+    }
+
     func get(_ context: VitrineRequestContext) async throws -> Response {
-        let id = try context.parameters.require("product_id")
+        let id = try productID(context)
         let store = deps.store
-        let record = try await Blocking.api { try store.product(id: id) }
+        let record = try await deps.pool.api { try store.product(id: id) }
         guard let record else { throw APIError.notFound("no product \(id)") }
         let formatter = ISO8601DateFormatter()
         return try JSON.response(.ok, [
@@ -39,9 +44,9 @@ struct ProductRoutes {
     /// The product's JPEG thumbnail; its ETag is the image's digest, so a cache revalidates
     /// with If-None-Match and gets 304 until the image changes.
     func thumbnail(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
-        let id = try context.parameters.require("product_id")
+        let id = try productID(context)
         let store = deps.store
-        let stored = try await Blocking.api { try store.thumbnail(productID: id) }
+        let stored = try await deps.pool.api { try store.thumbnail(productID: id) }
         guard let stored else { throw APIError.notFound("no thumbnail for \(id): no such product, or it has no image") }
         let etag = "\"\(stored.imageDigest ?? Digest.sha256(stored.jpeg))\""
         var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
@@ -53,45 +58,49 @@ struct ProductRoutes {
     }
 
     func delete(_ context: VitrineRequestContext) async throws -> Response {
-        let id = try context.parameters.require("product_id")
+        let id = try productID(context)
         let store = deps.store
-        let deleted = try await Blocking.api { try store.delete(id: id) }
+        let deleted = try await deps.pool.api { try store.delete(id: id) }
         guard deleted else { throw APIError.notFound("no product \(id)") }
         return try JSON.response(.ok, [("status", .string("success")), ("message", .string("Product \(id) deleted")),
                                        ("product_id", .string(id))])
     }
 
     func similar(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
-        let id = try context.parameters.require("product_id")
-        let k = try Self.topK(request.uri.queryParameters.get("top_k"))
+        let id = try productID(context)
+        let k = try topK(request.uri.queryParameters.get("top_k"))
         let kind = try Self.mode(request.uri.queryParameters.get("mode"))
         let deps = self.deps
-        let hits = try await Blocking.api {
-            try deps.search.similar(to: id, in: try deps.searchCache.index(kind), kind: kind, k: k)
+        return try await deps.admission.admit {
+            let hits = try await deps.pool.api {
+                try deps.search.similar(to: id, in: try deps.searchCache.index(kind), kind: kind, k: k)
+            }
+            return try Self.results(hits)
         }
-        return try Self.results(hits)
     }
 
     func search(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
-        let form = try await ProductForm.read(request, limit: deps.configuration.maxBodyBytes)
-        let k = try Self.topK(form.extra["top_k"])
-        let kind = try Self.mode(form.extra["mode"])
+        let form = try await ProductForm.read(request, limits: deps.uploadLimits, budget: deps.uploads)
+        defer { deps.uploads.release(form.reserved) }
+        let k = try topK(form.fields["top_k"])
+        let kind = try Self.mode(form.fields["mode"])
         let deps = self.deps
-        let hits: [SearchHit]
         if let image = form.image {
             do throws(ImagingError) { _ = try deps.model.decoder.info(of: image) } catch { throw APIError(error) }
-            hits = try await Blocking.api {
-                try deps.search.search(imageBytes: image, in: try deps.searchCache.index(kind), kind: kind, k: k)
-            }
-        } else {
-            guard let query = form.extra["query"], !query.trimmingWhitespace().isEmpty else {
-                throw APIError.missing("query")
-            }
-            hits = try await Blocking.api {
-                try deps.search.search(text: query, in: try deps.searchCache.index(kind), kind: kind, k: k)
+            return try await deps.admission.admit {
+                try Self.results(try await deps.pool.api {
+                    try deps.search.search(imageBytes: image, in: try deps.searchCache.index(kind), kind: kind, k: k)
+                })
             }
         }
-        return try Self.results(hits)
+        guard let query = form.fields["query"], !query.trimmingWhitespace().isEmpty else {
+            throw APIError.missing("query")
+        }
+        return try await deps.admission.admit {
+            try Self.results(try await deps.pool.api {
+                try deps.search.search(text: query, in: try deps.searchCache.index(kind), kind: kind, k: k)
+            })
+        }
     }
 
     static func results(_ hits: [SearchHit]) throws -> Response {
@@ -100,10 +109,8 @@ struct ProductRoutes {
         }))])
     }
 
-    static func topK(_ text: String?) throws -> Int {
-        guard let text else { return 10 }
-        guard let k = Int(text), (1...1_000).contains(k) else { throw APIError.invalid("top_k", "must be a whole number from 1 to 1000") }
-        return k
+    func topK(_ text: String?) throws -> Int {
+        do throws(CatalogError) { return try deps.configuration.fieldLimits.topK(text) } catch { throw APIError(error) }
     }
 
     static func mode(_ text: String?) throws -> VectorKind {

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineCatalog
 import VitrineImaging
 
 /// Everything the server needs to know, read once at the entry point (flags,
@@ -10,12 +11,32 @@ public struct ServerConfiguration: Sendable {
     public var port = 8000
     /// In-process job workers (0: none; run `vitrine worker` processes instead).
     public var workers = ProcessInfo.processInfo.activeProcessorCount
-    /// When set, every /api/ route needs `Authorization: Bearer <key>`.
+    /// When set, every route but /health, /ready and the page's files needs `Authorization: Bearer <key>`.
     public var apiKey: String?
-    /// Largest request body accepted (413 above).
+    /// Largest body of an upload (`index-product-with-image`, search by image): 413 above.
     public var maxBodyBytes = 33 << 20
-    /// Uploads accepted at once (429 above).
-    public var maxConcurrentUploads = 64
+    /// Largest body of every other route (forms and JSON): 413 above.
+    public var maxFormBytes = 1 << 20
+    /// Upload bytes held in memory at once, over all requests; an upload that
+    /// would go above it is answered 429 (slow clients hold only what they sent).
+    public var maxUploadMemoryBytes = 256 << 20
+    /// Parts of a multipart body (400 above).
+    public var maxParts = 16
+    /// Header bytes of one multipart part (400 above).
+    public var maxPartHeaderBytes = 8 << 10
+    /// Text field and search limits, the same as the catalogue CLI's.
+    public var fieldLimits = FieldLimits.default
+    /// Threads of the one pool that runs blocking work (SQLite, decoding, embedding, search).
+    public var poolThreads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// CPU-heavy requests (sync indexing, search, similar, duplicates) admitted at once,
+    /// running or waiting for the pool; 429 with Retry-After above.
+    public var maxPendingWork = 256
+    /// Time a connection has to send a request's head (from its first byte or the end of the previous response).
+    public var headerTimeout: TimeInterval = 10
+    /// Time a request has to send its whole body, from the end of its head.
+    public var bodyTimeout: TimeInterval = 60
+    /// Time an open connection may stay silent between requests.
+    public var idleTimeout: TimeInterval = 60
     /// How long a worker's claim on a job lasts without renewal.
     public var jobLease: TimeInterval = 30
     /// Attempts before a job fails for good.

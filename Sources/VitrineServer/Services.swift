@@ -22,9 +22,14 @@ struct WorkerService: Service {
         let group = DispatchGroup()
         for index in 0..<count {
             let wakeup = deps.wakeup
+            let metrics = deps.metrics, logger = self.logger
             let worker = JobWorker(queue: deps.jobs, model: deps.model, workerID: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(index + 1)",
                                    lease: deps.configuration.jobLease, idleWait: 0.05,
-                                   idle: { seconds in _ = wakeup.wait(timeout: .now() + seconds) })
+                                   idle: { seconds in _ = wakeup.wait(timeout: .now() + seconds) },
+                                   onError: { operation, error in
+                                       logger.error("worker: \(operation) failed", metadata: ["error": "\(error)"])
+                                       metrics.failure(operation)
+                                   })
             group.enter()
             let thread = Thread {
                 worker.run(until: stop)
@@ -51,8 +56,12 @@ struct MaintenanceService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let jobs = deps.jobs, cutoff = Date().addingTimeInterval(-deps.configuration.jobRetention)
-            if let purged = try? await Blocking.run({ try jobs.purge(finishedBefore: cutoff) }), purged > 0 {
-                logger.info("purged \(purged) finished jobs")
+            do {
+                let purged = try await deps.pool.run { try jobs.purge(finishedBefore: cutoff) }
+                if purged > 0 { logger.info("purged \(purged) finished jobs") }
+            } catch {
+                logger.error("retention purge failed; it is tried again in a minute", metadata: ["error": "\(error)"])
+                deps.metrics.failure("retention_purge")
             }
             // A plain sleep would hold shutdown up for a minute: this one ends with it.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
@@ -77,13 +86,21 @@ struct ReadinessService: Service {
 /// store has automatic checkpoints off, so no request's commit pays for one).
 struct CheckpointService: Service {
     let deps: Dependencies
+    let logger: Logger
 
     func run() async throws {
-        let store = deps.store
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            _ = try? await Blocking.run { try store.checkpoint() }
+            await checkpoint()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
         }
-        _ = try? await Blocking.run { try store.checkpoint() }
+        await checkpoint()
+    }
+
+    private func checkpoint() async {
+        let store = deps.store
+        do { try await deps.pool.run { try store.checkpoint() } } catch {
+            logger.warning("WAL checkpoint failed; the next one starts over", metadata: ["error": "\(error)"])
+            deps.metrics.failure("checkpoint")
+        }
     }
 }

@@ -1,19 +1,26 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import VitrineEmbedding
 import VitrineStore
 
 /// Builds Vitrine's HTTP application; the `serve` command and the tests run this same thing.
 public enum VitrineServer {
-    /// The router with every route and middleware.
+    /// The routes that need no API key, as the router registers them: health,
+    /// readiness and the page's files (the page asks for the key itself).
+    static let publicRoutes: Set<String> = ["/health", "/ready", "/", "/app.css", "/app.js"]
+
+    /// The router with every route and middleware. Constant path segments match
+    /// in any case; parameters keep theirs.
     static func router(_ deps: Dependencies) -> Router<VitrineRequestContext> {
-        let router = Router(context: VitrineRequestContext.self)
+        let router = Router(context: VitrineRequestContext.self, options: .caseInsensitive)
         router.add(middleware: MetricsMiddleware(metrics: deps.metrics))
         router.add(middleware: ErrorMiddleware())
         if let key = deps.configuration.apiKey, !key.isEmpty {
-            router.add(middleware: AuthMiddleware(key: Array(key.utf8)))
+            router.add(middleware: AuthMiddleware(key: Array(key.utf8), publicRoutes: publicRoutes))
         }
         HealthRoutes(deps: deps).register(on: router)
         IndexRoutes(deps: deps).register(on: router)
@@ -24,14 +31,28 @@ public enum VitrineServer {
         return router
     }
 
+    /// The application on `deps`: requests routed by their canonical path, connections
+    /// closed when their client stalls.
+    static func application(_ deps: Dependencies, logger: Logger,
+                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> Application<CanonicalPathResponder<RouterResponder<VitrineRequestContext>>> {
+        let configuration = deps.configuration
+        let timeouts = (header: TimeAmount.interval(configuration.headerTimeout), body: TimeAmount.interval(configuration.bodyTimeout),
+                        idle: TimeAmount.interval(configuration.idleTimeout))
+        return Application(
+            responder: CanonicalPathResponder(inner: router(deps).buildResponder()),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                RequestTimeoutHandler(header: timeouts.header, body: timeouts.body, idle: timeouts.idle),
+            ])),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitrine"),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+
     /// The application alone (no workers): for route tests.
     public static func application(configuration: ServerConfiguration, store: SQLiteProductStore, model: EmbeddingModel,
                                    logger: Logger = Logger(label: "vitrine")) -> some ApplicationProtocol {
-        let deps = Dependencies(configuration: configuration, store: store, model: model)
-        return Application(router: router(deps),
-                           configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                serverName: "vitrine"),
-                           logger: logger)
+        application(Dependencies(configuration: configuration, store: store, model: model), logger: logger)
     }
 
     /// Runs the server with its in-process workers until SIGTERM or SIGINT,
@@ -40,16 +61,17 @@ public enum VitrineServer {
     public static func run(configuration: ServerConfiguration, store: SQLiteProductStore, model: EmbeddingModel,
                            logger: Logger, onStarted: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let deps = Dependencies(configuration: configuration, store: store, model: model)
-        var app = Application(router: router(deps),
-                              configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                                   serverName: "vitrine"),
-                              onServerRunning: { channel in onStarted(channel.localAddress?.port ?? configuration.port) },
-                              logger: logger)
+        var app = application(deps, logger: logger) { channel in onStarted(channel.localAddress?.port ?? configuration.port) }
         app.addServices(WorkerService(deps: deps, count: configuration.workers, logger: logger),
-                        MaintenanceService(deps: deps, logger: logger), CheckpointService(deps: deps))
+                        MaintenanceService(deps: deps, logger: logger), CheckpointService(deps: deps, logger: logger))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: ReadinessService(deps: deps, grace: .milliseconds(500)))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+extension TimeAmount {
+    /// A whole number of nanoseconds from seconds.
+    static func interval(_ seconds: TimeInterval) -> TimeAmount { .nanoseconds(Int64(seconds * 1e9)) }
 }

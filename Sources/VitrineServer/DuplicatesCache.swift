@@ -1,0 +1,51 @@
+import Foundation
+import Synchronization
+import VitrineCatalog
+import VitrineStore
+
+/// Near-duplicate pairs computed once per version of the store, at the floor
+/// threshold, and shared by every caller; each request only groups the cached
+/// pairs at its own threshold. At most one computation runs at a time: callers
+/// that come while it runs wait for it, even when the store has changed since.
+final class DuplicatesCache: Sendable {
+    /// The lowest threshold a caller may ask for: below it, pairs grow towards n².
+    static let floor: Float = 0.8
+
+    private struct Entry {
+        var version: StoreVersion
+        var task: Task<DuplicatePairs, Error>
+        var finished: Bool
+    }
+
+    private let store: SQLiteProductStore
+    private let pool: WorkPool
+    private let state = Mutex<Entry?>(nil)
+
+    init(store: SQLiteProductStore, pool: WorkPool) {
+        self.store = store
+        self.pool = pool
+    }
+
+    /// The groups at `threshold` (at least ``floor``).
+    func groups(at threshold: Float) async throws -> [DuplicateGroup] {
+        let store = self.store, pool = self.pool
+        let version = try await pool.api { try store.version() }
+        let task = state.withLock { entry -> Task<DuplicatePairs, Error> in
+            if let current = entry, current.version == version || !current.finished { return current.task }
+            let task = Task { () throws -> DuplicatePairs in
+                try await pool.api { try DuplicatePairs(in: store, finder: DuplicateFinder(threshold: Self.floor)) }
+            }
+            entry = Entry(version: version, task: task, finished: false)
+            return task
+        }
+        do {
+            let pairs = try await task.value
+            state.withLock { if $0?.version == version { $0?.finished = true } }
+            return pairs.groups(at: threshold)
+        } catch {
+            // A failed computation is not kept: the next caller tries again.
+            state.withLock { if $0?.version == version { $0 = nil } }
+            throw error
+        }
+    }
+}
