@@ -113,12 +113,17 @@ let package = Package(
                 "VitrineEmbedding",
                 "VitrineCatalog",
                 "VitrineStore",
+                "VitrineProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Helpers shared by the test targets (repository paths, a seeded generator).
+        // Clients that behave as hostile, slow or careless ones do, for tests and benchmarks:
+        // raw HTTP/1.1 over sockets, a seeded request fuzzer, byte mutations, a seeded generator.
+        .target(name: "VitrineProbe"),
+        // Helpers shared by the test targets (repository paths; re-exports VitrineProbe).
         .target(
             name: "VitrineTestSupport",
+            dependencies: ["VitrineProbe"],
             path: "Tests/VitrineTestSupport"
         ),
         .testTarget(

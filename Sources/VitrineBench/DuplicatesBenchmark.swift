@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitrineProbe
 import VitrineCatalog
 import VitrineEmbedding
 
@@ -15,7 +16,7 @@ struct DuplicatesBenchmark: ParsableCommand {
     @Option(help: "Runs; the median is printed.") var runs = 3
 
     func run() throws {
-        var generator = SearchBenchmark.Generator(state: 42)
+        var generator = SeededGenerator(state: 42)
         var vectors: [[Float]] = (0..<count).map { _ in
             var vector = (0..<ModelSpec.imageSubspace).map { _ in Float.random(in: -1...1, using: &generator) }
                 + [Float](repeating: 0, count: ModelSpec.dimension - ModelSpec.imageSubspace)

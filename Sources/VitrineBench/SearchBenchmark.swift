@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import VitrineProbe
 import VitrineCatalog
 import VitrineEmbedding
 
@@ -24,7 +25,7 @@ struct SearchBenchmark: ParsableCommand {
         let counts = sizes.split(separator: ",").compactMap { Int($0) }
         print("search benchmark: 512-d random unit vectors, top-10, one query at a time on \(ProcessInfo.processInfo.activeProcessorCount) threads")
         for count in counts {
-            var generator = Generator(state: UInt64(count))
+            var generator = SeededGenerator(state: UInt64(count))
             print("  building \(count) vectors…")
             var exact = [Float](repeating: 0, count: count * 512)
             let index = SearchIndex(dimension: 512)
@@ -71,17 +72,6 @@ struct SearchBenchmark: ParsableCommand {
             }
             let memory = count * (512 + 4)
             print("\(count) vectors: median \(Measure.format(latencies[latencies.count / 2], 2)) ms, p99 \(Measure.format(latencies[latencies.count * 99 / 100], 2)) ms, recall@10 \(Measure.format(Double(found) / Double(recallQueries * 10), 4)) over \(recallQueries) queries; index \(memory / 1_048_576) MiB (int8 + scale: \(512 + 4) bytes a vector)")
-        }
-    }
-
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

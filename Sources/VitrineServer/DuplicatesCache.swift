@@ -20,6 +20,10 @@ final class DuplicatesCache: Sendable {
     private let store: SQLiteProductStore
     private let pool: WorkPool
     private let state = Mutex<Entry?>(nil)
+    private let computed = Atomic<Int>(0)
+
+    /// Computations started so far.
+    var computations: Int { computed.load(ordering: .relaxed) }
 
     init(store: SQLiteProductStore, pool: WorkPool) {
         self.store = store
@@ -32,6 +36,7 @@ final class DuplicatesCache: Sendable {
         let version = try await pool.api { try store.version() }
         let task = state.withLock { entry -> Task<DuplicatePairs, Error> in
             if let current = entry, current.version == version || !current.finished { return current.task }
+            computed.add(1, ordering: .relaxed)
             let task = Task { () throws -> DuplicatePairs in
                 try await pool.api { try DuplicatePairs(in: store, finder: DuplicateFinder(threshold: Self.floor)) }
             }

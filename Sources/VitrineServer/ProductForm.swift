@@ -58,7 +58,10 @@ struct ProductForm: Sendable {
     static func read(_ request: Request, limits: Limits, budget: UploadBudget? = nil) async throws -> ProductForm {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.bodyBytes {
+        // A declared length over the limit is refused unread, except for a form, whose fields
+        // are checked as they arrive: there the field at fault is named.
+        if mediaType != "application/x-www-form-urlencoded",
+           let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.bodyBytes {
             throw bodyTooLarge(limits.bodyBytes)
         }
         switch mediaType {
@@ -118,7 +121,13 @@ struct ProductForm: Sendable {
         return nil
     }
 
+    /// Deepest nesting a JSON body may have (a request's fields are flat; metadata is shallow).
+    static let maxJSONDepth = 32
+
     static func json(_ body: ByteBuffer, limits: FieldLimits) throws -> ProductForm {
+        guard jsonDepth(body.readableBytesView) <= maxJSONDepth else {
+            throw APIError(.badRequest, "bad_request", "the JSON body is nested deeper than \(maxJSONDepth) levels")
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
             throw APIError(.badRequest, "bad_request", "the body is not a JSON object")
         }
@@ -140,6 +149,28 @@ struct ProductForm: Sendable {
             fields[key] = text
         }
         return ProductForm(fields: fields)
+    }
+}
+
+extension ProductForm {
+    /// The deepest nesting of arrays and objects in JSON text (strings skipped), without parsing it.
+    static func jsonDepth(_ bytes: ByteBufferView) -> Int {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 }
 

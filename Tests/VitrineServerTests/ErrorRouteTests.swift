@@ -41,8 +41,12 @@ struct ErrorRouteTests {
             }.start()
             #expect(locked.wait(timeout: .now() + 60) == .success)
             try await client.execute(uri: "/api/v1/index-product", method: .post, headers: form,
-                                     body: ByteBuffer(string: "product_id=a&name=Lampe")) {
-                try RouteTests.expectError($0, .serviceUnavailable, "store_unavailable")
+                                     body: ByteBuffer(string: "product_id=a&name=Lampe")) { (response: TestResponse) async throws in
+                try RouteTests.expectError(response, .serviceUnavailable, "store_unavailable")
+                // A fixed sentence with the request id: no path, no SQL, no SQLite message.
+                let message = try #require(try RouteTests.json(response.body)["message"] as? String)
+                #expect(message.contains("request id") && !message.contains(path) && !message.contains("SQLite") && !message.contains("BEGIN"), "\(message)")
+                #expect(response.headers[.retryAfter] == "1")
             }
             release.signal()
             #expect(done.wait(timeout: .now() + 30) == .success)

@@ -1,3 +1,4 @@
+@_exported import VitrineProbe
 import Foundation
 
 /// Where the repository and its fixtures are, found from this file's place.
@@ -17,22 +18,4 @@ public enum Repository {
 
     /// `fixtures/images/`.
     public static var images: URL { fixtures.appendingPathComponent("images") }
-}
-
-/// SplitMix64: a tiny, seedable generator, so a failing random case can be reproduced.
-public struct SeededGenerator: RandomNumberGenerator {
-    /// The generator's state.
-    public var state: UInt64
-
-    /// Starts from `state`.
-    public init(state: UInt64) { self.state = state }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

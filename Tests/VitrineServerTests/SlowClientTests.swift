@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+@testable import VitrineServer
+import VitrineStore
+import VitrineTestSupport
+
+/// Slow and silent clients over real sockets: they are closed after the timeouts and hold nothing meanwhile.
+@Suite("Slow clients", .serialized)
+struct SlowClientTests {
+    /// A multipart upload of a fixture photo, as raw bytes.
+    static func upload(id: String) -> [UInt8] {
+        let (headers, body) = RouteTests.multipart(["product_id": id, "name": "Lampe de bureau"], image: RouteTests.image("products/images/p07.jpg"))
+        return RawHTTP.request("POST", "/api/v1/index-product-with-image", headers: [("Content-Type", headers[.contentType]!)],
+                               body: Array(buffer: body))
+    }
+
+    @Test("100 clients trickling an upload a byte a second do not delay a normal upload, and are closed within the body timeout")
+    func trickle() async throws {
+        try await AuthorisationTests.withDeps({ $0.bodyTimeout = 2; $0.headerTimeout = 2; $0.idleTimeout = 2 }) { deps, _ in
+            let app = VitrineServer.application(deps, logger: Logger(label: "test"))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let full = Self.upload(id: "slow")
+                let headEnd = try #require(RawHTTPConnection.find([13, 10, 13, 10], in: full)) + 4
+                let connections = try await onOwnThread { () throws -> [RawHTTPConnection] in
+                    let list = try (0..<100).map { _ in try RawHTTPConnection(port: port) }
+                    for connection in list { connection.send(Array(full[0..<(headEnd + 10)])) }
+                    return list
+                }
+                let stop = Atomic<Bool>(false)
+                let trickling = Task {
+                    try await onOwnThread {
+                        var offset = headEnd + 10
+                        while !stop.load(ordering: .relaxed) && offset < full.count {
+                            for connection in connections { connection.send([full[offset]]) }
+                            offset += 1
+                            Thread.sleep(forTimeInterval: 1)
+                        }
+                    }
+                }
+                defer { stop.store(true, ordering: .relaxed) }
+                try await Task.sleep(for: .milliseconds(500))
+                // A normal upload meanwhile: accepted at once.
+                let started = Date()
+                let answer = try await onOwnThread { try RawHTTP.send(port: port, Self.upload(id: "normal"), timeout: 5) }
+                let seconds = Date().timeIntervalSince(started)
+                #expect(answer?.status == 202, "\(String(decoding: answer?.body ?? [], as: UTF8.self))")
+                #expect(seconds < 1, "a normal upload took \(seconds) s beside 100 trickling clients")
+                // Every trickling connection is closed within the body timeout (2 s, plus slack for a loaded machine).
+                let closed = try await onOwnThread { () throws -> Int in
+                    let deadline = Date().addingTimeInterval(6)
+                    return try connections.filter { try $0.waitForClose(timeout: max(0.01, deadline.timeIntervalSinceNow)) }.count
+                }
+                #expect(closed == 100, "\(closed) of 100 trickling connections closed")
+                stop.store(true, ordering: .relaxed)
+                try await trickling.value
+                #expect(deps.uploads.current == 0, "the closed uploads gave back what they held")
+            }
+        }
+    }
+
+    @Test("a silent connection is closed after the header timeout, an idle keep-alive one after the idle timeout")
+    func silentAndIdle() async throws {
+        try await AuthorisationTests.withDeps({ $0.headerTimeout = 1; $0.idleTimeout = 1.5; $0.bodyTimeout = 5 }) { deps, _ in
+            let app = VitrineServer.application(deps, logger: Logger(label: "test"))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                try await onOwnThread {
+                    let silent = try RawHTTPConnection(port: port)
+                    let started = Date()
+                    #expect(try silent.waitForClose(timeout: 5))
+                    #expect(Date().timeIntervalSince(started) < 3)
+                    // Half a head, never finished.
+                    let partial = try RawHTTPConnection(port: port)
+                    partial.send("GET /health HTTP/1.1\r\nHost: a\r\n")
+                    #expect(try partial.waitForClose(timeout: 5))
+                    // Keep-alive: a request answered, then silence.
+                    let idle = try RawHTTPConnection(port: port)
+                    idle.send(RawHTTP.request("GET", "/health", keepAlive: true))
+                    #expect(try idle.readResponse(timeout: 5)?.status == 200)
+                    idle.send(RawHTTP.request("GET", "/health", keepAlive: true))
+                    #expect(try idle.readResponse(timeout: 5)?.status == 200, "the connection is reused within the idle timeout")
+                    let idleStart = Date()
+                    #expect(try idle.waitForClose(timeout: 6))
+                    #expect(Date().timeIntervalSince(idleStart) > 1)
+                }
+            }
+        }
+    }
+}
