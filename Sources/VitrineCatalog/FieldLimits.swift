@@ -57,6 +57,10 @@ public struct FieldLimits: Sendable, Equatable {
         guard id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
             throw CatalogError(.invalidField, "the field \"product_id\" contains control characters", field: "product_id")
         }
+        // "." and ".." cannot be a URL path segment (RFC 3986 and browsers resolve them): no route could name them.
+        guard id != "." && id != ".." else {
+            throw CatalogError(.invalidField, "the field \"product_id\" cannot be \"\(id)\" (it cannot appear in a URL)", field: "product_id")
+        }
         let name = name ?? ""
         guard !name.trimmingWhitespace().isEmpty else { throw CatalogError.missing("name") }
         return ProductFields(productID: id, name: name, description: description ?? "", metadata: metadata ?? "")

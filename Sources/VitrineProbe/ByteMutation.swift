@@ -37,7 +37,7 @@ public enum ByteMutation: CaseIterable, Sendable {
         case .spliceHeader:
             // The head of one file on the body of another.
             let cut = Int.random(in: 1..<min(bytes.count, 400), using: &rng)
-            let donorCut = Int.random(in: 0..<donor.count, using: &rng)
+            let donorCut = Int.random(in: 0...donor.count, using: &rng)
             bytes = Array(bytes.prefix(cut)) + Array(donor.suffix(from: donorCut))
         case .duplicateRange:
             let start = Int.random(in: 0..<bytes.count, using: &rng)

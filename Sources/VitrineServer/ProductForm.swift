@@ -103,10 +103,17 @@ struct ProductForm: Sendable {
     /// Hands the body to `consume` chunk by chunk, at most `limit` bytes in all.
     private static func stream(_ request: Request, limit: Int, _ consume: (ByteBuffer) throws -> Void) async throws {
         var total = 0
-        for try await chunk in request.body {
-            total += chunk.readableBytes
-            guard total <= limit else { throw bodyTooLarge(limit) }
-            try consume(chunk)
+        do {
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                guard total <= limit else { throw bodyTooLarge(limit) }
+                try consume(chunk)
+            }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // Malformed chunked encoding, or the connection closed (a client that stalled past the body timeout).
+            throw APIError(.badRequest, "bad_request", "the request body could not be read: it is not valid HTTP/1.1 or was cut off")
         }
     }
 

@@ -42,7 +42,7 @@ public enum VitrineServer {
         return Application(
             responder: CanonicalPathResponder(inner: router(deps).buildResponder()),
             server: .http1(configuration: .init(additionalChannelHandlers: [
-                RequestTimeoutHandler(header: timeouts.header, body: timeouts.body, idle: timeouts.idle),
+                ConnectionGuard(header: timeouts.header, body: timeouts.body, idle: timeouts.idle),
             ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitrine"),
             onServerRunning: onServerRunning,

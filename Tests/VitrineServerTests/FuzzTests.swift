@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+@testable import VitrineServer
+import VitrineTestSupport
+
+/// Thousands of generated hostile requests over real sockets (``RequestFuzzer``):
+/// no crash, no 5xx, and every 4xx in the JSON error envelope. `vitrine-bench fuzz`
+/// runs 100,000 of them against the release binary.
+@Suite("Fuzzing the HTTP surface")
+struct FuzzTests {
+    /// The fixtures' images, good and bad, as upload material.
+    static func uploadMaterial() throws -> [[UInt8]] {
+        var files: [URL] = []
+        for folder in ["products/images", "images", "images/bad"] {
+            let url = Repository.fixtures.appendingPathComponent(folder)
+            files += try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)
+                .filter { ["jpg", "png"].contains($0.pathExtension) }.sorted { $0.path < $1.path }
+        }
+        return try files.map { Array(try Data(contentsOf: $0)) }.filter { $0.count < 2_000_000 }
+    }
+
+    /// What is wrong with `response` to `request`, or nil when it is as it must be.
+    static func problem(_ response: RawResponse?, to request: FuzzRequest) -> String? {
+        guard let response else { return request.kind == "garbage" ? nil : "closed without an answer" }
+        if response.status >= 500 { return "answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))" }
+        guard (400..<500).contains(response.status), request.method != "HEAD" else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              object["status"] as? String == "error", let code = object["code"] as? String, !code.isEmpty,
+              let message = object["message"] as? String, !message.isEmpty else {
+            return "a \(response.status) without the error envelope: \(String(decoding: response.body.prefix(200), as: UTF8.self))"
+        }
+        return nil
+    }
+
+    @Test("3,000 generated requests: no crash, no 5xx, every 4xx a JSON error envelope", arguments: [(UInt64(2026), "fuzz-key" as String?), (7, nil)])
+    func fuzz(seed: UInt64, key: String?) async throws {
+        let images = try Self.uploadMaterial()
+        try await AuthorisationTests.withDeps({ $0.apiKey = key; $0.waitTimeout = 0.1; $0.bodyTimeout = 5; $0.headerTimeout = 1 }) { deps, _ in
+            let app = VitrineServer.application(deps, logger: Logger(label: "fuzz"))
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                let (problems, statuses) = try await onOwnThread { () throws -> ([String], [Int: Int]) in
+                    var fuzzer = RequestFuzzer(seed: seed, images: images, apiKey: key)
+                    var problems: [String] = [], statuses: [Int: Int] = [:]
+                    for index in 0..<1_500 {
+                        let request = fuzzer.next()
+                        let response: RawResponse?
+                        do {
+                            response = try RawHTTP.send(port: port, request.bytes, timeout: request.kind == "garbage" ? 3 : 15,
+                                                        headRequest: request.method == "HEAD")
+                        } catch {
+                            problems.append("#\(index) \(request.kind) \(request.method) \(request.path.prefix(120)): \(error)")
+                            continue
+                        }
+                        statuses[response?.status ?? 0, default: 0] += 1
+                        if let problem = Self.problem(response, to: request) {
+                            let shown = request.raw.map { String(decoding: $0.prefix(100), as: UTF8.self).debugDescription } ?? String(request.path.prefix(120))
+                            problems.append("#\(index) \(request.kind) \(request.method) \(shown): \(problem)")
+                        }
+                    }
+                    return (problems, statuses)
+                }
+                #expect(problems.isEmpty, "\(problems.count) problems, first: \(problems.prefix(15).joined(separator: "\n"))")
+                // The generator reaches the handlers, not just the front door.
+                #expect((statuses[200] ?? 0) + (statuses[202] ?? 0) > 100 && (statuses[413] ?? 0) > 10 && (statuses[422] ?? 0) > 50, "\(statuses)")
+                // The server is still there and answers normally.
+                #expect(try RawHTTP.send(port: port, RawHTTP.request("GET", "/health"))?.status == 200)
+                #expect(deps.uploads.current == 0 && deps.admission.current == 0)
+            }
+        }
+    }
+}
