@@ -90,6 +90,11 @@ public struct RequestFuzzer {
             parts.append((name, chance(20) ? "f.bin" : nil, value))
         }
         var body = multipartBody(parts, boundary: boundary)
+        if chance(10) {
+            // A part header line of random bytes (high bytes in a header name once crashed a parser).
+            let junk = (0..<Int.random(in: 1...12, using: &rng)).map { _ in UInt8.random(in: 0x21...0xFF, using: &rng) }
+            body = Array("--\(boundary)\r\n".utf8) + junk + Array(": v\r\n\r\nx\r\n".utf8) + body
+        }
         if chance(15) { body = Array(body.prefix(Int.random(in: 0...body.count, using: &rng))) }
         if chance(10) {
             // A part header that never ends.

@@ -85,9 +85,11 @@ enum CanonicalPath {
 }
 
 /// Routes each request by its canonical path (``CanonicalPath``); a path with
-/// a broken escape is answered 400 without being routed.
+/// a broken escape is answered 400 without being routed, and a path that a
+/// route has under other methods only is answered 405 with `Allow`.
 struct CanonicalPathResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context: RequestContext {
     let inner: Inner
+    let routes: RouteTable
 
     func respond(to request: Request, context: Inner.Context) async throws -> Response {
         let raw = request.head.path ?? "/"
@@ -97,10 +99,48 @@ struct CanonicalPathResponder<Inner: HTTPResponder>: HTTPResponder where Inner.C
             return try APIError(.badRequest, "bad_request", "the path has a broken percent-escape (write % as %25)")
                 .response(from: request, context: context)
         }
-        guard canonical != path else { return try await inner.respond(to: request, context: context) }
-        var head = request.head
-        head.path = canonical + (query.map { String(raw[$0...]) } ?? "")
-        return try await inner.respond(to: Request(head: head, body: request.body), context: context)
+        var routed = request
+        if canonical != path {
+            var head = request.head
+            head.path = canonical + (query.map { String(raw[$0...]) } ?? "")
+            routed = Request(head: head, body: request.body)
+        }
+        let response = try await inner.respond(to: routed, context: context)
+        // No route for this method: if others exist for the path, say which (the key was checked already).
+        if response.status == .notFound, context.endpointPath == nil || context.endpointPath == "NotFound" {
+            let allowed = routes.methods(for: canonical)
+            if !allowed.isEmpty {
+                var error = try APIError(.methodNotAllowed, "method_not_allowed",
+                                         "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
+                    .response(from: request, context: context)
+                error.headers[.allow] = allowed.joined(separator: ", ")
+                return error
+            }
+        }
+        return response
+    }
+}
+
+/// The registered routes by path pattern, to tell "no such path" (404) from "not with this method" (405).
+struct RouteTable: Sendable {
+    private let patterns: [(segments: [String], methods: [String])]
+
+    init(_ routes: [(path: String, method: String)]) {
+        var byPath: [String: [String]] = [:]
+        for route in routes { byPath[route.path.lowercased(), default: []].append(route.method) }
+        patterns = byPath.map { (path, methods) in
+            (path.split(separator: "/").map(String.init), Array(Set(methods)).sorted())
+        }
+    }
+
+    /// The methods of the routes whose pattern matches `path` (constant segments in any case).
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/").map { $0.lowercased() }
+        var methods = Set<String>()
+        for pattern in patterns where pattern.segments.count == segments.count {
+            if zip(pattern.segments, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { methods.formUnion(pattern.methods) }
+        }
+        return methods.sorted()
     }
 }
 

@@ -1,58 +1,101 @@
 import Foundation
-import MultipartKit
 import NIOCore
 import VitrineCatalog
 
-/// `multipart/form-data`, parsed as it arrives with MultipartKit's streaming
-/// parser, within ``ProductForm/Limits``: at most so many parts, so many
-/// header bytes a part, each text field within its limit, the image within
-/// the image limit and the server's upload budget. The first limit passed
-/// ends the request; nothing past it is read.
+/// `multipart/form-data` (RFC 7578), parsed as it arrives within
+/// ``ProductForm/Limits``: at most so many parts, so many header bytes a part,
+/// each text field within its limit, the image within the image limit and the
+/// server's upload budget. The first limit passed ends the request; nothing
+/// past it is read. Whatever the bytes, the answer is a form or an
+/// ``APIError``: never a crash, never unbounded buffering.
+///
+/// (MultipartKit 4.7.1's streaming parser was used here first; it traps on a
+/// part-header name byte ≥ 0x80, so one request could end the process.)
 final class MultipartReader {
-    private let parser: MultipartParser
+    private enum State { case preamble, afterDelimiter, headers, body, epilogue }
+
+    private let delimiter: [UInt8]
     private let limits: ProductForm.Limits
     private let budget: UploadBudget?
+    private var state = State.preamble
+    /// Bytes received and not yet consumed (at most a header line or a delimiter's length between feeds).
+    private var pending: [UInt8] = [13, 10] // the first delimiter may open the body without its CRLF
     private var form = ProductForm()
-    private var failure: APIError?
     private var parts = 0
     private var headerBytes = 0
     private var disposition: String?
-    /// What the current part is read into (decided at its first body byte).
-    private enum Target { case undecided, text(String, limit: Int), image, skip }
-    private var target = Target.undecided
+    /// What the current part is read into (decided when its headers end).
+    private enum Target { case text(String, limit: Int), image, skip }
+    private var target = Target.skip
     private var text: [UInt8] = []
     private var image = Data()
-    /// Bytes fed since the parser last called back: bounds what it can buffer inside a header.
-    private var silentBytes = 0
-    /// The parser is fed this much at a time, so a header is checked every slice.
-    private static let slice = 16 << 10
 
     init(boundary: String, limits: ProductForm.Limits, budget: UploadBudget?) {
-        parser = MultipartParser(boundary: boundary)
+        delimiter = Array("\r\n--\(boundary)".utf8)
         self.limits = limits
         self.budget = budget
-        parser.onHeader = { [unowned self] name, value in header(name, value) }
-        parser.onBody = { [unowned self] chunk in body(&chunk) }
-        parser.onPartComplete = { [unowned self] in partComplete() }
+    }
+
+    static func bad(_ why: String) -> APIError {
+        APIError(.badRequest, "bad_request", "the multipart body cannot be read: \(why)")
     }
 
     func feed(_ chunk: ByteBuffer) throws {
-        var chunk = chunk
-        while chunk.readableBytes > 0, let piece = chunk.readSlice(length: min(Self.slice, chunk.readableBytes)) {
-            silentBytes += piece.readableBytes
-            do { try parser.execute(piece) } catch {
-                throw APIError(.badRequest, "bad_request", "the multipart body cannot be read: it is not valid multipart/form-data")
-            }
-            if let failure { throw failure }
-            if silentBytes > limits.partHeaderBytes + Self.slice {
-                throw APIError(.badRequest, "bad_request", "a multipart part's headers are above \(limits.partHeaderBytes) bytes")
+        pending.append(contentsOf: chunk.readableBytesView)
+        var position = 0
+        defer { pending.removeFirst(position) }
+        while position < pending.count {
+            switch state {
+            case .epilogue:
+                position = pending.count
+            case .preamble, .body:
+                let (found, end) = findDelimiter(from: position)
+                let dataEnd = found ?? end
+                if state == .body && dataEnd > position { try body(pending[position..<dataEnd]) }
+                position = dataEnd
+                guard found != nil else { return } // the rest may be the start of a delimiter: wait for more
+                position += delimiter.count
+                if state == .body { try partComplete() }
+                state = .afterDelimiter
+            case .afterDelimiter:
+                // "--" closes the body; otherwise optional padding, then CRLF, then the next part's headers.
+                guard pending.count - position >= 2 else { return }
+                if pending[position] == UInt8(ascii: "-") && pending[position + 1] == UInt8(ascii: "-") {
+                    state = .epilogue
+                    position = pending.count
+                    continue
+                }
+                var index = position
+                while index < pending.count && (pending[index] == 0x20 || pending[index] == 0x09) { index += 1 }
+                guard index + 1 < pending.count else {
+                    if index - position > 64 { throw Self.bad("a boundary line is followed by junk") }
+                    return
+                }
+                guard pending[index] == 13 && pending[index + 1] == 10 else { throw Self.bad("a boundary line is followed by junk") }
+                position = index + 2
+                try startPart()
+            case .headers:
+                guard let lineEnd = findCRLF(from: position) else {
+                    if headerBytes + (pending.count - position) > limits.partHeaderBytes {
+                        throw Self.bad("a part's headers are above \(limits.partHeaderBytes) bytes")
+                    }
+                    return
+                }
+                headerBytes += lineEnd - position + 2
+                guard headerBytes <= limits.partHeaderBytes else { throw Self.bad("a part's headers are above \(limits.partHeaderBytes) bytes") }
+                if lineEnd == position {
+                    beginBody()
+                } else {
+                    try header(pending[position..<lineEnd])
+                }
+                position = lineEnd + 2
             }
         }
     }
 
     /// The form, once the whole body has been fed.
     func finish() throws -> ProductForm {
-        if let failure { throw failure }
+        guard state == .epilogue else { throw Self.bad("it ends before its closing boundary") }
         return form
     }
 
@@ -62,21 +105,28 @@ final class MultipartReader {
         form.reserved = 0
     }
 
-    private func fail(_ error: APIError) {
-        if failure == nil { failure = error }
+    // MARK: parts
+
+    private func startPart() throws {
+        parts += 1
+        guard parts <= limits.parts else { throw Self.bad("it has more than \(limits.parts) parts") }
+        headerBytes = 0
+        disposition = nil
+        state = .headers
     }
 
-    private func header(_ name: String, _ value: String) {
-        silentBytes = 0
-        headerBytes += name.utf8.count + value.utf8.count + 4
-        if headerBytes > limits.partHeaderBytes {
-            fail(APIError(.badRequest, "bad_request", "a multipart part's headers are above \(limits.partHeaderBytes) bytes"))
+    private func header(_ line: ArraySlice<UInt8>) throws {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
+              line[line.startIndex..<colon].allSatisfy(Self.isTokenByte) else {
+            throw Self.bad("a part has a malformed header line")
         }
-        if name.lowercased() == "content-disposition" { disposition = value }
+        let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
+        if name == "content-disposition" {
+            disposition = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        }
     }
 
-    private func decideTarget() {
-        guard case .undecided = target else { return }
+    private func beginBody() {
         let name = disposition.flatMap { ProductForm.parameter("name", in: $0) } ?? ""
         if name == "image", limits.imageBytes != nil, form.image == nil {
             target = .image
@@ -85,48 +135,82 @@ final class MultipartReader {
         } else {
             target = .skip
         }
+        state = .body
     }
 
-    private func body(_ chunk: inout ByteBuffer) {
-        silentBytes = 0
-        guard failure == nil else { return }
-        decideTarget()
+    private func body(_ bytes: ArraySlice<UInt8>) throws {
         switch target {
         case .image:
-            let count = chunk.readableBytes
-            guard image.count + count <= limits.imageBytes ?? 0 else {
-                return fail(APIError(.contentTooLarge, "too_large", "the image is above the limit of \(limits.imageBytes ?? 0) bytes"))
+            let limit = limits.imageBytes ?? 0
+            guard image.count + bytes.count <= limit else {
+                throw APIError(.contentTooLarge, "too_large", "the image is above the limit of \(limit) bytes")
             }
-            guard budget?.reserve(count) ?? true else {
-                return fail(APIError(.tooManyRequests, "too_many_uploads",
-                                     "the server holds as many uploads as it can right now; retry in a moment", retryAfter: 1))
+            if let budget {
+                guard budget.reserve(bytes.count) else {
+                    throw APIError(.tooManyRequests, "too_many_uploads",
+                                   "the server holds as many uploads as it can right now; retry in a moment", retryAfter: 1)
+                }
+                form.reserved += bytes.count
             }
-            form.reserved += budget == nil ? 0 : count
-            image.append(contentsOf: chunk.readableBytesView)
+            image.append(contentsOf: bytes)
         case .text(let name, let limit):
-            guard text.count + chunk.readableBytes <= limit else { return fail(APIError.tooLarge(name, limit: limit)) }
-            text.append(contentsOf: chunk.readableBytesView)
-        case .skip, .undecided:
+            guard text.count + bytes.count <= limit else { throw APIError.tooLarge(name, limit: limit) }
+            text.append(contentsOf: bytes)
+        case .skip:
             break
         }
     }
 
-    private func partComplete() {
-        silentBytes = 0
-        parts += 1
-        if parts > limits.parts {
-            fail(APIError(.badRequest, "bad_request", "the multipart body has more than \(limits.parts) parts"))
-        }
-        decideTarget() // an empty part has had no body bytes
+    private func partComplete() throws {
         switch target {
         case .image: form.image = image
         case .text(let name, _): form.fields[name] = String(decoding: text, as: UTF8.self)
-        case .skip, .undecided: break
+        case .skip: break
         }
-        target = .undecided
+        target = .skip
         text = []
         image = Data()
-        headerBytes = 0
-        disposition = nil
+    }
+
+    // MARK: scanning
+
+    /// The delimiter's first index at or after `start`, or (nil, where unscanned bytes begin): the
+    /// bytes from there might be a delimiter cut by the chunk's end.
+    private func findDelimiter(from start: Int) -> (Int?, Int) {
+        let count = pending.count, length = delimiter.count
+        return pending.withUnsafeBufferPointer { bytes -> (Int?, Int) in
+            var index = start
+            while index < count {
+                guard let raw = memchr(bytes.baseAddress! + index, 13, count - index) else { return (nil, count) }
+                let at = bytes.baseAddress!.distance(to: raw.assumingMemoryBound(to: UInt8.self))
+                if at + length > count {
+                    // Too close to the end to tell: keep from here if what there is matches so far.
+                    if memcmp(bytes.baseAddress! + at, delimiter, count - at) == 0 { return (nil, at) }
+                } else if memcmp(bytes.baseAddress! + at, delimiter, length) == 0 {
+                    return (at, at)
+                }
+                index = at + 1
+            }
+            return (nil, count)
+        }
+    }
+
+    private func findCRLF(from start: Int) -> Int? {
+        var index = start
+        while index + 1 < pending.count {
+            if pending[index] == 13 && pending[index + 1] == 10 { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// RFC 9110 token characters (header names).
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 }

@@ -39,8 +39,10 @@ public enum VitrineServer {
         let configuration = deps.configuration
         let timeouts = (header: TimeAmount.interval(configuration.headerTimeout), body: TimeAmount.interval(configuration.bodyTimeout),
                         idle: TimeAmount.interval(configuration.idleTimeout))
+        let router = router(deps)
+        let routes = RouteTable(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return Application(
-            responder: CanonicalPathResponder(inner: router(deps).buildResponder()),
+            responder: CanonicalPathResponder(inner: router.buildResponder(), routes: routes),
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 ConnectionGuard(header: timeouts.header, body: timeouts.body, idle: timeouts.idle),
             ])),

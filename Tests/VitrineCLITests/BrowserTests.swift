@@ -42,7 +42,7 @@ struct BrowserTests {
     }
 
     @Test("a text search shows the expected product with its thumbnail loaded",
-          .enabled(if: chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
+          ProcessRunner.needs(chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
     func textSearch() async throws {
         let folder = try ServeProcessTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -73,7 +73,7 @@ struct BrowserTests {
     }
 
     @Test("the product view, the duplicates view and the indexing view render on the sample catalogue",
-          .enabled(if: chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
+          ProcessRunner.needs(chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
     func views() async throws {
         let folder = try ServeProcessTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -95,7 +95,7 @@ struct BrowserTests {
     }
 
     @Test("an empty store says how to index; a server with an API key asks for it",
-          .enabled(if: chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
+          ProcessRunner.needs(chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
     func emptyAndKey() async throws {
         let folder = try ServeProcessTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

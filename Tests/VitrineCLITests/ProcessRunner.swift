@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the real `vitrine` binary built beside the tests, with a bounded wait.
 enum ProcessRunner {
@@ -23,6 +24,18 @@ enum ProcessRunner {
         }
         fatalError("the vitrine executable was not found beside the tests: \(candidates.map(\.path))")
     }()
+
+    /// The first executable called `name` on the PATH (or in /usr/bin).
+    static func which(_ name: String) -> String? {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        return folders.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A test that needs a tool this machine may lack: skipped where it is missing, with
+    /// `reason` — except under `CI=true`, where it runs and fails, so that CI proves it.
+    static func needs(_ available: Bool, _ reason: String) -> ConditionTrait {
+        .enabled(if: available || ProcessInfo.processInfo.environment["CI"] == "true", Comment(rawValue: reason))
+    }
 
     /// Runs another program (python3...) the same way.
     static func runTool(_ path: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> Outcome {

@@ -141,12 +141,15 @@ struct ServeProcessTests {
         #expect(try SQLiteProductStore(path: db).count() == 200, "each product exactly once")
     }
 
-    /// True when python3 with the requests package is on this machine.
-    static let pythonRequests: Bool =
-        (try? ProcessRunner.runTool("/usr/bin/env", ["python3", "-c", "import requests"]))?.status == 0
+    /// A python3 with the requests package (the PATH's, else Debian's python3-requests), if this machine has one.
+    static let pythonWithRequests: String? = [ProcessRunner.which("python3"), "/usr/bin/python3"].compactMap { $0 }.first { python in
+        (try? ProcessRunner.runTool(python, ["-c", "import requests"]))?.status == 0
+    }
 
-    @Test("the old Python client's call works verbatim", .enabled(if: pythonRequests, "needs python3 with requests"))
+    @Test("the old Python client's call works verbatim",
+          ProcessRunner.needs(pythonWithRequests != nil, "needs python3 with requests: apt-get install python3-requests (.ci/run does)"))
     func pythonClient() async throws {
+        let python = try #require(Self.pythonWithRequests, "no python3 with requests on this machine: apt-get install python3-requests")
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("p.sqlite").path
@@ -158,7 +161,7 @@ struct ServeProcessTests {
             print(response.status_code)
             print(response.json()["status"], response.json()["embedding_dimension"])
             """
-        let outcome = try ProcessRunner.runTool("/usr/bin/env", ["python3", "-c", script])
+        let outcome = try ProcessRunner.runTool(python, ["-c", script])
         #expect(outcome.stdout == "200\nsuccess 512\n", "\(outcome.stdout) \(outcome.stderr)")
         #expect(try SQLiteProductStore(path: db).product(id: "py-1")?.description == "Très légère")
     }

@@ -67,11 +67,10 @@ struct InputLimitTests {
         try await RouteTests.withApp { client, store in
             // 27 MB of name, urlencoded: refused by the field limit, whatever the body limit.
             let huge = "product_id=big&name=" + String(repeating: "a", count: 27_000_000)
-            let started = ContinuousClock.now
+            // (How fast, and with how little memory, is measured by `vitrine-bench hostile` on the release build.)
             try await client.execute(uri: "/api/v1/index-product", method: .post, headers: Self.form, body: ByteBuffer(string: huge)) {
                 try RouteTests.expectError($0, .contentTooLarge, "field_too_large")
             }
-            #expect(ContinuousClock.now - started < .seconds(5))
             // The same in a multipart upload (the image part comes after it).
             let (headers, body) = RouteTests.multipart(["product_id": "big", "name": String(repeating: "n", count: 2_000_000)],
                                                        image: RouteTests.image("products/images/p05.jpg"))
