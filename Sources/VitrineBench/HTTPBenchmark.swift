@@ -17,8 +17,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "Folder of 800×800 JPEGs (default: the benchmark catalogue's).") var imageFolder = "/tmp/vitrine-bench-catalog/images"
 
     func run() async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("vitrine").path
+        let binary = BenchServer.binary
         print("http benchmark: \(binary) on loopback, 2 cores shared by server, workers and load generator")
         try syncBenchmark(binary)
         if images > 0 { try await imageBenchmark(binary) }
@@ -49,16 +48,23 @@ struct HTTPBenchmark: AsyncParsableCommand {
             """.utf8).write(to: script)
         var results: [(Double, Double, Double)] = []
         for _ in 0..<runs {
-            let (server, port, db) = try Self.startServer(binary, ["--workers", "0"])
-            defer { Self.stop(server, db) }
+            let server = try BenchServer(["--workers", "0"])
             let output = try Self.capture("/usr/bin/wrk", ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
-                                                          "http://127.0.0.1:\(port)"])
-            let rate = Double(Self.value(after: "Requests/sec:", in: output) ?? "0") ?? 0
+                                                          "http://127.0.0.1:\(server.port)"])
+            // Only successful answers count: wrk's total less its non-2xx, over its own duration.
+            let answered = Int(output.components(separatedBy: " requests in").first?.split(separator: "\n").last?
+                .trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+            let failed = Int(Self.value(after: "Non-2xx or 3xx responses:", in: output) ?? "0") ?? 0
+            let errors = Self.value(after: "Socket errors:", in: output) != nil
+            let duration = Self.milliseconds(Self.value(after: " requests in ", in: output)?.trimmingCharacters(in: CharacterSet(charactersIn: ","))) / 1000
+            let rate = duration > 0 ? Double(answered - failed) / duration : 0
             results.append((rate, Self.milliseconds(Self.value(after: "    50%", in: output)), Self.milliseconds(Self.value(after: "    99%", in: output))))
-            // Every acknowledged product is stored: wrk's count of 2xx answers against the table.
-            let stored = try Self.capture(binary, ["stats", "--json", "--db", db])
-            let requests = Self.value(after: "requests in", in: output).map { _ in output.components(separatedBy: " requests in").first?.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) ?? "?" } ?? "?"
-            print("  run: \(String(format: "%.0f", rate)) req/s, p99 \(String(format: "%.2f", results.last!.2)) ms, \(requests) requests answered, \(Self.value(after: "\"products\":", in: stored)?.split(separator: ",").first ?? "?") products stored")
+            // Every acknowledged product is stored: the 2xx answers against the table.
+            let stored = try Self.capture(binary, ["stats", "--json", "--db", server.db])
+            let products = Int(Self.value(after: "\"products\":", in: stored)?.split(separator: ",").first ?? "") ?? -1
+            try server.stop()
+            print("  run: \(String(format: "%.0f", rate)) successful req/s, p99 \(String(format: "%.2f", results.last!.2)) ms, \(answered - failed) answered 200, \(failed) not, \(products) products stored\(errors ? " (socket errors)" : "")")
+            if products < answered - failed { throw ValidationError("\(answered - failed) writes were acknowledged but \(products) products are stored") }
         }
         let sorted = results.sorted { $0.0 < $1.0 }
         let median = sorted[sorted.count / 2]
@@ -120,7 +126,8 @@ struct HTTPBenchmark: AsyncParsableCommand {
         for setup in [("in-process workers (--workers 2)", 2, 0), ("1 worker process", 0, 1), ("2 worker processes", 0, 2), ("3 worker processes", 0, 3)] {
             var rates: [Double] = []
             for _ in 0..<runs {
-                let (server, port, db) = try Self.startServer(binary, ["--workers", String(setup.1)])
+                let server = try BenchServer(["--workers", String(setup.1)])
+                let port = server.port, db = server.db
                 var workers: [Process] = []
                 for index in 0..<setup.2 {
                     let worker = Process()
@@ -144,12 +151,13 @@ struct HTTPBenchmark: AsyncParsableCommand {
                 // Poll the jobs table directly (a `vitrine stats` process per poll would cost the
                 // machine ~36 ms of CPU each time).
                 let queue = SQLiteJobQueue(store: try SQLiteProductStore(path: db, automaticCheckpoints: false))
-                var finished = 0, stored = 0
+                var finished = 0, stored = 0, succeeded = 0
                 let deadline = Date().addingTimeInterval(300)
                 while Date() < deadline {
                     let counts = try queue.counts()
                     stored = counts.values.reduce(0, +)
-                    finished = (counts[.succeeded] ?? 0) + (counts[.failed] ?? 0)
+                    succeeded = counts[.succeeded] ?? 0
+                    finished = succeeded + (counts[.failed] ?? 0)
                     if stored >= images, wrk.isRunning { kill(wrk.processIdentifier, SIGKILL) }
                     if stored >= images, finished >= stored { break }
                     try await Task.sleep(nanoseconds: 10_000_000)
@@ -158,9 +166,16 @@ struct HTTPBenchmark: AsyncParsableCommand {
                 wrk.waitUntilExit()
                 if output.contains("refused:") { throw ValidationError("some uploads were refused:\n\(output)") }
                 guard finished >= images else { throw ValidationError("only \(finished) of \(stored) jobs finished in 300 s") }
-                rates.append(Double(finished) / Date().timeIntervalSince(started))
-                for worker in workers { worker.terminate(); worker.waitUntilExit() }
-                Self.stop(server, db)
+                guard succeeded == finished else { throw ValidationError("\(finished - succeeded) of \(finished) jobs failed") }
+                rates.append(Double(succeeded) / Date().timeIntervalSince(started))
+                for worker in workers {
+                    worker.terminate()
+                    worker.waitUntilExit()
+                    guard worker.terminationReason == .exit, worker.terminationStatus == 0 else {
+                        throw ValidationError("a worker process did not stop cleanly (status \(worker.terminationStatus))")
+                    }
+                }
+                try server.stop()
             }
             rates.sort()
             print("with-image, \(setup.0): \(String(format: "%.0f", rates[rates.count / 2])) images/s from upload to finished job (\(images) 800×800 JPEGs, 16 connections, median of \(runs) runs)")
@@ -168,33 +183,6 @@ struct HTTPBenchmark: AsyncParsableCommand {
     }
 
     // MARK: helpers
-
-    static func startServer(_ binary: String, _ arguments: [String]) throws -> (Process, Int, String) {
-        let db = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-http-\(UUID().uuidString).sqlite").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--port", "0", "--db", db] + arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            text += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
-            if let range = text.range(of: #"serving on http://127\.0\.0\.1:\d+ \("#, options: .regularExpression),
-               let port = Int(text[range].dropLast(2).split(separator: ":").last ?? "") {
-                return (process, port, db)
-            }
-        }
-        process.terminate()
-        throw ValidationError("the server did not start: \(text)")
-    }
-
-    static func stop(_ server: Process, _ db: String) {
-        server.terminate()
-        server.waitUntilExit()
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-    }
 
     static func capture(_ path: String, _ arguments: [String]) throws -> String {
         let process = Process()
@@ -206,6 +194,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw ValidationError("\(path) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -54,6 +54,10 @@ struct IndexBenchmark: ParsableCommand {
         var status: Int32 = 0
         var usage = rusage()
         _ = wait4(process.processIdentifier, &status, 0, &usage)
+        // A run that failed (exit status, or a signal) is not a figure.
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
+            throw ValidationError("\(binary) \(arguments.joined(separator: " ")) failed (wait status \(status))")
+        }
         return (Date().timeIntervalSince(started), Int(usage.ru_maxrss))
     }
 }

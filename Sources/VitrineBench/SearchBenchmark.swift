@@ -28,14 +28,17 @@ struct SearchBenchmark: ParsableCommand {
             var generator = SeededGenerator(state: UInt64(count))
             print("  building \(count) vectors…")
             var exact = [Float](repeating: 0, count: count * 512)
-            let index = SearchIndex(dimension: 512)
-            index.reserve(count)
             for row in 0..<count {
                 var vector = (0..<512).map { _ in Float.random(in: -1...1, using: &generator) }
                 VectorMath.normalize(&vector)
                 exact.replaceSubrange((row * 512)..<((row + 1) * 512), with: vector)
-                index.append(rowID: Int64(row), productID: "p\(row)", name: "", vector: vector)
             }
+            // The index's memory, measured: resident memory before and after it is built.
+            let residentBefore = BenchServer.status(getpid(), "VmRSS:")
+            let index = SearchIndex(dimension: 512)
+            index.reserve(count)
+            for row in 0..<count { index.append(rowID: Int64(row), productID: "p\(row)", name: "", vector: Array(exact[(row * 512)..<((row + 1) * 512)])) }
+            let indexKiB = BenchServer.status(getpid(), "VmRSS:") - residentBefore
             let exactVectors = exact
             func vector(_ row: Int) -> [Float] { Array(exactVectors[(row * 512)..<((row + 1) * 512)]) }
             let queryVectors: [[Float]] = (0..<max(queries, recallQueries)).map { _ in
@@ -70,8 +73,7 @@ struct SearchBenchmark: ParsableCommand {
                 let hits = number < results.count ? results[number] : index.search(query, k: 10) { $0.map(vector) }
                 found += hits.filter { truth.contains($0.rowID) }.count
             }
-            let memory = count * (512 + 4)
-            print("\(count) vectors: median \(Measure.format(latencies[latencies.count / 2], 2)) ms, p99 \(Measure.format(latencies[latencies.count * 99 / 100], 2)) ms, recall@10 \(Measure.format(Double(found) / Double(recallQueries * 10), 4)) over \(recallQueries) queries; index \(memory / 1_048_576) MiB (int8 + scale: \(512 + 4) bytes a vector)")
+            print("\(count) vectors: median \(Measure.format(latencies[latencies.count / 2], 2)) ms, p99 \(Measure.format(latencies[latencies.count * 99 / 100], 2)) ms, recall@10 \(Measure.format(Double(found) / Double(recallQueries * 10), 4)) over \(recallQueries) queries; index \(indexKiB / 1024) MiB resident (measured; \(indexKiB * 1024 / count) bytes a vector)")
         }
     }
 }

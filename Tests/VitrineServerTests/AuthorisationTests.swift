@@ -28,22 +28,6 @@ struct AuthorisationTests {
         try await body(Dependencies(configuration: configuration, store: store, model: RouteTests.model), store)
     }
 
-    /// Ways of spelling `path` that a router or a proxy might treat as the same path.
-    static func spellings(_ path: String) -> [String] {
-        let segments = path.split(separator: "/").map(String.init)
-        guard let first = segments.first else { return ["/", "//", "/./", "/x/..", "/%2e", "/?a=1"] }
-        let rest = segments.dropFirst().joined(separator: "/")
-        let tail = rest.isEmpty ? "" : "/" + rest
-        let escaped = "%" + String(format: "%02X", first.utf8.first!) + first.dropFirst()
-        return [
-            path, "/" + path, "//" + first + "//" + rest, path + "/", path + "//",
-            "/./" + first + tail, "/junk/../" + first + tail, "/" + first + "/./" + rest,
-            "/" + escaped + tail, "/" + escaped.lowercased() + tail, "/" + first.uppercased() + tail.uppercased(),
-            "/" + first.prefix(1).uppercased() + first.dropFirst() + tail, path + "?top_k=1",
-            "/%2E/" + first + tail, "/" + first + "/%2e%2E/" + first + tail,
-        ].map { $0.replacingOccurrences(of: "//?", with: "/?") }
-    }
-
     @Test("without the key every route but /health, /ready and the page's files answers 401 with WWW-Authenticate: Bearer, however its path is spelt")
     func routeWalk() async throws {
         try await Self.withDeps({ $0.apiKey = Self.key }) { deps, _ in
@@ -60,7 +44,7 @@ struct AuthorisationTests {
                     let path = route.path.replacingOccurrences(of: "{product_id}", with: "p1")
                         .replacingOccurrences(of: "{job_id}", with: "j1")
                     let isPublic = VitrineServer.publicRoutes.contains(route.path)
-                    for spelling in Self.spellings(path) {
+                    for spelling in PathSpellings.of(path) {
                         try await client.execute(uri: spelling, method: route.method) { (response: TestResponse) async throws in
                             if isPublic {
                                 #expect(response.status != .unauthorized, "\(route.method) \(spelling) is public")
@@ -74,7 +58,7 @@ struct AuthorisationTests {
                     }
                     // With the key, the same spellings reach the route (whatever it then answers).
                     if !isPublic {
-                        for spelling in Self.spellings(path) {
+                        for spelling in PathSpellings.of(path) {
                             try await client.execute(uri: spelling, method: route.method,
                                                      headers: [.authorization: "Bearer \(Self.key)"]) { response in
                                 #expect(response.status != .unauthorized, "\(route.method) \(spelling) with the key: \(response.status)")

@@ -22,19 +22,6 @@ struct FuzzTests {
         return try files.map { Array(try Data(contentsOf: $0)) }.filter { $0.count < 2_000_000 }
     }
 
-    /// What is wrong with `response` to `request`, or nil when it is as it must be.
-    static func problem(_ response: RawResponse?, to request: FuzzRequest) -> String? {
-        guard let response else { return request.kind == "garbage" ? nil : "closed without an answer" }
-        if response.status >= 500 { return "answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))" }
-        guard (400..<500).contains(response.status), request.method != "HEAD" else { return nil }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              object["status"] as? String == "error", let code = object["code"] as? String, !code.isEmpty,
-              let message = object["message"] as? String, !message.isEmpty else {
-            return "a \(response.status) without the error envelope: \(String(decoding: response.body.prefix(200), as: UTF8.self))"
-        }
-        return nil
-    }
-
     @Test("3,000 generated requests: no crash, no 5xx, every 4xx a JSON error envelope", arguments: [(UInt64(2026), "fuzz-key" as String?), (7, nil)])
     func fuzz(seed: UInt64, key: String?) async throws {
         let images = try Self.uploadMaterial()
@@ -56,9 +43,8 @@ struct FuzzTests {
                             continue
                         }
                         statuses[response?.status ?? 0, default: 0] += 1
-                        if let problem = Self.problem(response, to: request) {
-                            let shown = request.raw.map { String(decoding: $0.prefix(100), as: UTF8.self).debugDescription } ?? String(request.path.prefix(120))
-                            problems.append("#\(index) \(request.kind) \(request.method) \(shown): \(problem)")
+                        if let problem = FuzzVerdict.problem(response, to: request) {
+                            problems.append("\(FuzzVerdict.describe(request, index: index)): \(problem)")
                         }
                     }
                     return (problems, statuses)
