@@ -62,7 +62,7 @@ struct HostileBenchmark: ParsableCommand {
                 if !isPublic, let status = answer?.status, status != 401 { open += 1; print("  OPEN: \(route.method) \(spelling) → \(status)") }
             }
         }
-        print("API key: \(sent) requests (\(RequestFuzzer.routes.count) routes × \(sent / RequestFuzzer.routes.count) spellings) without the key; data routes answered other than 401: \(open)")
+        print("API key: \(sent) requests without the key (\(RequestFuzzer.routes.count) routes, each spelt up to 15 ways); data routes answered other than 401: \(open)")
 
         let huge = 27_000_000
         let cases: [(String, [UInt8])] = [
@@ -108,7 +108,7 @@ struct HostileBenchmark: ParsableCommand {
         let answer = try RawHTTP.send(port: server.port, RawHTTP.request("POST", "/api/v1/index-product-with-image",
                                                                           headers: [("Content-Type", "multipart/form-data; boundary=b")], body: body), timeout: 60)
         let growth = server.peakKiB - peakBefore
-        print("one \(image.count / 1_000_000) MB upload: answered \(answer?.status ?? 0); server peak memory grew \(growth / 1024) MiB = \(Measure.format(Double(growth * 1024) / Double(image.count), 2))× the upload (held once, then stored)")
+        print("one \(image.count / 1_000_000) MB upload: answered \(answer?.status ?? 0); server peak memory grew \(growth / 1024) MiB = \(Measure.format(Double(growth * 1024) / Double(image.count), 2))× the upload (the request holds it once; SQLite binds its own copy while it commits)")
         try server.stop()
     }
 

@@ -29,8 +29,13 @@ final class MultipartReader {
     private var target = Target.skip
     private var text: [UInt8] = []
     private var image = Data()
+    /// The body's declared length, and the bytes fed so far: an image part is given one buffer
+    /// of the size the rest of the body can hold, so it is never copied while it grows.
+    private let declaredLength: Int?
+    private var fed = 0
 
-    init(boundary: String, limits: ProductForm.Limits, budget: UploadBudget?) {
+    init(boundary: String, limits: ProductForm.Limits, budget: UploadBudget?, declaredLength: Int? = nil) {
+        self.declaredLength = declaredLength
         delimiter = Array("\r\n--\(boundary)".utf8)
         self.limits = limits
         self.budget = budget
@@ -41,6 +46,7 @@ final class MultipartReader {
     }
 
     func feed(_ chunk: ByteBuffer) throws {
+        fed += chunk.readableBytes
         pending.append(contentsOf: chunk.readableBytesView)
         var position = 0
         defer { pending.removeFirst(position) }
@@ -128,8 +134,10 @@ final class MultipartReader {
 
     private func beginBody() {
         let name = disposition.flatMap { ProductForm.parameter("name", in: $0) } ?? ""
-        if name == "image", limits.imageBytes != nil, form.image == nil {
+        if name == "image", let limit = limits.imageBytes, form.image == nil {
             target = .image
+            // Address space only: pages become resident as bytes arrive (and are counted in the budget then).
+            if let declaredLength { image.reserveCapacity(max(0, min(limit, declaredLength - fed + pending.count))) }
         } else if let limit = ProductForm.limit(of: name, limits.fields), form.fields[name] == nil {
             target = .text(name, limit: limit)
         } else {

@@ -73,7 +73,8 @@ struct ProductForm: Sendable {
             guard let boundary = parameter("boundary", in: contentType), (1...70).contains(boundary.utf8.count) else {
                 throw APIError(.badRequest, "bad_request", "multipart/form-data needs a boundary parameter of 1 to 70 characters")
             }
-            let parser = MultipartReader(boundary: boundary, limits: limits, budget: budget)
+            let parser = MultipartReader(boundary: boundary, limits: limits, budget: budget,
+                                         declaredLength: request.headers[.contentLength].flatMap { Int($0) })
             do {
                 try await stream(request, limit: limits.bodyBytes) { chunk in try parser.feed(chunk) }
                 return try parser.finish()

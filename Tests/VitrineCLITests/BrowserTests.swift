@@ -85,6 +85,19 @@ struct BrowserTests {
         #expect(product.contains("Robe d'été longue</h1>") && product.contains("vetements"), "\(product.prefix(4000))")
         let similar = product.firstRange(of: "id=\"similar\"").map { String(product[$0.upperBound...]) } ?? ""
         #expect(similar.contains("data-product-id=") && !similar.contains("data-product-id=\"p12\""))
+        // An id with a slash, a percent sign, a plus, a space, an accent and an emoji: stored through the
+        // API, then shown by the page from its own link (encodeURIComponent), with its thumbnail.
+        let oddID = "a/b 100% +é😀"
+        let photo = try Data(contentsOf: Repository.fixtures.appendingPathComponent("products/images/p07.jpg"))
+        let (type, body) = ServeProcessTests.multipart(["product_id": oddID, "name": "Lampe étrange"], image: photo)
+        let (status, job) = try await ServeProcessTests.request("\(server.base)/api/v1/index-product-with-image?wait=true", method: "POST",
+                                                                 contentType: type, body: body)
+        #expect(status == 200 && job["status"] as? String == "succeeded" && job["product_id"] as? String == oddID, "\(job)")
+        let encoded = oddID.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"))!
+        let loaded = #/alt="Lampe étrange"[^>]*data-loaded="true"/#
+        let odd = try Self.render(server, "#/product/\(encoded)", until: loaded)
+        #expect(odd.contains("Lampe étrange</h1>") && odd.contains("<dd>\(oddID)</dd>"), "\(odd.prefix(4000))")
+        #expect(try loaded.firstMatch(in: odd) != nil, "the thumbnail of \(oddID) loaded: \(odd.prefix(4000))")
         // Near-duplicates: the dress and its zoomed copy side by side.
         let duplicates = try Self.render(server, "#/duplicates", until: #/Group 1:/#)
         #expect(duplicates.contains("data-product-id=\"p02\"") && duplicates.contains("data-product-id=\"p02-zoom\""),

@@ -85,6 +85,25 @@ struct CatalogCommandTests {
         #expect(try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n").count == 20)
     }
 
+    @Test("index-catalog's field limits come from the flag, else the environment; a row over a limit is reported by row and field")
+    func fieldLimits() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (arguments, environment) in [(["--max-name-bytes", "12"], [String: String]()), ([], ["VITRINE_MAX_NAME_BYTES": "12"])] {
+            let db = folder.appendingPathComponent("\(UUID().uuidString).sqlite").path
+            let failures = folder.appendingPathComponent("\(UUID().uuidString).jsonl").path
+            let outcome = try ProcessRunner.run(["index-catalog", "fixtures/catalog/catalog.csv", "--json", "--db", db, "--failures", failures] + arguments,
+                                                directory: Repository.root, environment: environment)
+            #expect(outcome.exitedNormally && outcome.status == 1)
+            let logged = try String(contentsOfFile: failures, encoding: .utf8).split(separator: "\n")
+            let tooLong = logged.filter { $0.contains("field_too_large") }
+            #expect(tooLong.count > 5 && tooLong.allSatisfy { $0.contains("\\\"name\\\"") && $0.contains("\"row\":") }, "\(logged)")
+        }
+        let bad = try ProcessRunner.run(["index-catalog", "fixtures/catalog/catalog.csv", "--db", folder.appendingPathComponent("x.sqlite").path],
+                                        directory: Repository.root, environment: ["VITRINE_MAX_NAME_BYTES": "lots"])
+        #expect(bad.exitedNormally && bad.status != 0 && bad.stderr.contains("VITRINE_MAX_NAME_BYTES"), "\(bad.stderr)")
+    }
+
     @Test("the database: --db, else $VITRINE_DB, else ./vitrine.sqlite")
     func databaseLocation() throws {
         let folder = try Self.folder()
