@@ -40,16 +40,13 @@ public final class RawHTTPConnection: @unchecked Sendable {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else {
-            let code = errno
-            Glibc.close(fd)
-            throw RawHTTPError("connect to 127.0.0.1:\(port) failed: errno \(code)")
-        }
+        // On failure deinit closes the socket (it runs: every property is set).
+        guard result == 0 else { throw RawHTTPError("connect to 127.0.0.1:\(port) failed: errno \(errno)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// Sends `bytes`; false when the server has closed the connection.
     @discardableResult
