@@ -32,7 +32,9 @@ final class BenchServer {
             }
         }
         // From here on its log is not read: let it go nowhere rather than fill the pipe.
-        pipe.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+        // (A reader thread, not a readabilityHandler: its dispatch source races with reused descriptors.)
+        let handle = pipe.fileHandleForReading
+        Thread { while !handle.availableData.isEmpty {} }.start()
         guard let found else {
             process.terminate()
             throw ValidationError("the server did not start: \(text)")

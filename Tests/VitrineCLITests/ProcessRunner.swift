@@ -54,11 +54,19 @@ enum ProcessRunner {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        // Drain both pipes while the process runs, so a chatty process never blocks on a full pipe.
-        let outData = LockedData(), errData = LockedData()
-        out.fileHandleForReading.readabilityHandler = { outData.append($0.availableData) }
-        err.fileHandleForReading.readabilityHandler = { errData.append($0.availableData) }
         try process.run()
+        // Both pipes are drained by threads of their own with blocking reads, so a chatty process never
+        // blocks on a full pipe. (FileHandle.readabilityHandler's dispatch sources race with descriptors
+        // closed and reused by other tests' sockets: a crash in libdispatch, seen here.)
+        let outData = LockedData(), errData = LockedData()
+        let drained = DispatchGroup()
+        for (pipe, data) in [(out, outData), (err, errData)] {
+            drained.enter()
+            Thread {
+                data.append(pipe.fileHandleForReading.readDataToEndOfFile())
+                drained.leave()
+            }.start()
+        }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(5_000) }
         let timedOut = process.isRunning
@@ -67,10 +75,8 @@ enum ProcessRunner {
             process.waitUntilExit()
         }
         process.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
-        outData.append(out.fileHandleForReading.readDataToEndOfFile())
-        errData.append(err.fileHandleForReading.readDataToEndOfFile())
+        // A grandchild may hold the pipes open: wait a moment for the end of the output, no longer.
+        _ = drained.wait(timeout: .now() + 5)
         return Outcome(status: process.terminationStatus,
                        exitedNormally: !timedOut && process.terminationReason == .exit,
                        stdout: String(decoding: outData.value, as: UTF8.self),
@@ -78,7 +84,18 @@ enum ProcessRunner {
     }
 }
 
-/// Bytes appended from pipe callbacks on other threads.
+/// Reads `handle` to its end on a thread of its own (blocking reads, no dispatch source), appending to `data`.
+func drain(_ handle: FileHandle, into data: LockedData) {
+    Thread {
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { return }
+            data.append(chunk)
+        }
+    }.start()
+}
+
+/// Bytes appended from reader threads.
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()

@@ -25,9 +25,8 @@ struct ServeProcessTests {
             let pipe = Pipe()
             process.standardError = pipe
             process.standardOutput = FileHandle.nullDevice
-            let errors = self.errors
-            pipe.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
             try process.run()
+            drain(pipe.fileHandleForReading, into: errors)
             let deadline = Date().addingTimeInterval(30)
             var found: Int?
             while found == nil && Date() < deadline && process.isRunning {

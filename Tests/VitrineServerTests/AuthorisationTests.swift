@@ -14,23 +14,9 @@ import VitrineTestSupport
 struct AuthorisationTests {
     static let key = "k3y-Secret"
 
-    /// The server's own dependencies on a temporary database (for tests that need the router or the pool).
-    static func withDeps(_ configure: (inout ServerConfiguration) -> Void = { _ in },
-                         _ body: (Dependencies, SQLiteProductStore) async throws -> Void) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-auth-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteProductStore(path: folder.appendingPathComponent("a.sqlite").path)
-        var configuration = ServerConfiguration()
-        configuration.workers = 0
-        configuration.waitTimeout = 0.2
-        configure(&configuration)
-        try await body(Dependencies(configuration: configuration, store: store, model: RouteTests.model), store)
-    }
-
     @Test("without the key every route but /health, /ready and the page's files answers 401 with WWW-Authenticate: Bearer, however its path is spelt")
     func routeWalk() async throws {
-        try await Self.withDeps({ $0.apiKey = Self.key }) { deps, _ in
+        try await RouteTests.withDeps({ $0.apiKey = Self.key }) { deps, _ in
             let routes = VitrineServer.router(deps).routes.map { (path: $0.path.description, method: $0.method) }
             // The public routes are exactly these, and all of them exist.
             #expect(VitrineServer.publicRoutes == ["/health", "/ready", "/", "/app.css", "/app.js"])
@@ -98,7 +84,7 @@ struct AuthorisationTests {
 
     @Test("over the wire: a doubled slash, a dot segment and upper case reach the route and need the key")
     func wire() async throws {
-        try await Self.withDeps({ $0.apiKey = Self.key }) { deps, _ in
+        try await RouteTests.withDeps({ $0.apiKey = Self.key }) { deps, _ in
             let app = VitrineServer.application(deps, logger: Logger(label: "test"))
             try await app.test(.live) { client in
                 let port = try #require(client.port)

@@ -2,11 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 import VitrineCatalog
 import VitrineEmbedding
-import VitrineServer
+@testable import VitrineServer
 import VitrineStore
 import VitrineTestSupport
 
@@ -23,9 +24,9 @@ struct RouteTests {
         ByteBuffer(bytes: try! Data(contentsOf: Repository.fixtures.appendingPathComponent(relative)))
     }
 
-    /// Runs `body` against a fresh application on a temporary database.
-    static func withApp(_ configure: (inout ServerConfiguration) -> Void = { _ in },
-                        _ body: @Sendable (any TestClientProtocol, SQLiteProductStore) async throws -> Void) async throws {
+    /// The server's own dependencies on a temporary database (for tests that need the router or the pool).
+    static func withDeps(_ configure: (inout ServerConfiguration) -> Void = { _ in },
+                         _ body: (Dependencies, SQLiteProductStore) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-routes-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -34,8 +35,15 @@ struct RouteTests {
         configuration.workers = 0
         configuration.waitTimeout = 0.3
         configure(&configuration)
-        let app = VitrineServer.application(configuration: configuration, store: store, model: model)
-        try await app.test(.router) { client in try await body(client, store) }
+        try await body(Dependencies(configuration: configuration, store: store, model: model), store)
+    }
+
+    /// Runs `body` against a fresh application on a temporary database.
+    static func withApp(_ configure: (inout ServerConfiguration) -> Void = { _ in },
+                        _ body: @Sendable (any TestClientProtocol, SQLiteProductStore) async throws -> Void) async throws {
+        try await withDeps(configure) { deps, store in
+            try await VitrineServer.application(deps, logger: Logger(label: "vitrine")).test(.router) { client in try await body(client, store) }
+        }
     }
 
     static func json(_ buffer: ByteBuffer) throws -> [String: Any] {

@@ -21,7 +21,7 @@ struct SlowClientTests {
 
     @Test("100 clients trickling an upload a byte a second do not delay a normal upload, and are closed within the body timeout")
     func trickle() async throws {
-        try await AuthorisationTests.withDeps({ $0.bodyTimeout = 2; $0.headerTimeout = 2; $0.idleTimeout = 2 }) { deps, _ in
+        try await RouteTests.withDeps({ $0.bodyTimeout = 2; $0.headerTimeout = 2; $0.idleTimeout = 2 }) { deps, _ in
             let app = VitrineServer.application(deps, logger: Logger(label: "test"))
             try await app.test(.live) { client in
                 let port = try #require(client.port)
@@ -66,7 +66,7 @@ struct SlowClientTests {
 
     @Test("a silent connection is closed after the header timeout, an idle keep-alive one after the idle timeout")
     func silentAndIdle() async throws {
-        try await AuthorisationTests.withDeps({ $0.headerTimeout = 1; $0.idleTimeout = 1.5; $0.bodyTimeout = 5 }) { deps, _ in
+        try await RouteTests.withDeps({ $0.headerTimeout = 1; $0.idleTimeout = 1.5; $0.bodyTimeout = 5 }) { deps, _ in
             let app = VitrineServer.application(deps, logger: Logger(label: "test"))
             try await app.test(.live) { client in
                 let port = try #require(client.port)
