@@ -57,8 +57,6 @@ final class Dependencies: Sendable {
         }
     }
 
-    deinit { pool.shutdown() }
-
     /// The limits of a form or JSON body.
     var formLimits: ProductForm.Limits {
         ProductForm.Limits(bodyBytes: configuration.maxFormBytes, fields: configuration.fieldLimits, imageBytes: nil,

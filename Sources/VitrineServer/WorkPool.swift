@@ -3,70 +3,30 @@ import VitrineCatalog
 import VitrineStore
 
 /// The server's one pool for blocking work (SQLite, decoding, embedding,
-/// search): a fixed number of threads taking closures in arrival order, so
-/// nothing blocking ever runs on an event loop or the cooperative pool, and no
-/// load can make the server start more threads. Requests decide what they may
-/// queue here through ``Admission``.
-final class WorkPool: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queue: [@Sendable () -> Void] = []
-    private var head = 0
-    private var stopped = false
+/// search): at most `threads` closures run at once, the rest wait in arrival
+/// order, so nothing blocking ever runs on an event loop or the cooperative
+/// pool, and no load can make the server run more blocking work at once.
+/// Requests decide what they may queue here through ``Admission``.
+/// (An `OperationQueue` with a bound: its threads are libdispatch's, started
+/// and ended by it.)
+final class WorkPool: Sendable {
+    private let queue: OperationQueue
 
-    /// Starts `threads` threads named `name-1`, `name-2`…
+    /// A pool running at most `threads` closures at once.
     init(threads: Int, name: String = "vitrine-pool") {
-        for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in loop() }
-            thread.name = "\(name)-\(index + 1)"
-            thread.start()
-        }
-    }
-
-    /// Lets the threads end once the work already queued is done.
-    func shutdown() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
+        let queue = OperationQueue()
+        queue.name = name
+        queue.maxConcurrentOperationCount = max(1, threads)
+        self.queue = queue
     }
 
     /// Work queued or running.
-    var pending: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return queue.count - head
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while head == queue.count && !stopped { condition.wait() }
-            if head == queue.count {
-                condition.unlock()
-                return
-            }
-            let work = queue[head]
-            head += 1
-            if head > 1024 && head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
-            }
-            condition.unlock()
-            work()
-        }
-    }
-
-    private func submit(_ work: @escaping @Sendable () -> Void) {
-        condition.lock()
-        queue.append(work)
-        condition.signal()
-        condition.unlock()
-    }
+    var pending: Int { queue.operationCount }
 
     /// Runs `body` on the pool and returns its result.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            submit {
+            queue.addOperation {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
             }
         }

@@ -51,22 +51,19 @@ enum ProcessRunner {
         }
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
+        // Output goes to files, read once the process has ended: no pipes, no reader threads, no
+        // dispatch sources (FileHandle.readabilityHandler raced with descriptors reused by the socket tests).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outURL = folder.appendingPathComponent("stdout"), errURL = folder.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Both pipes are drained by threads of their own with blocking reads, so a chatty process never
-        // blocks on a full pipe. (FileHandle.readabilityHandler's dispatch sources race with descriptors
-        // closed and reused by other tests' sockets: a crash in libdispatch, seen here.)
-        let outData = LockedData(), errData = LockedData()
-        let drained = DispatchGroup()
-        for (pipe, data) in [(out, outData), (err, errData)] {
-            drained.enter()
-            Thread {
-                data.append(pipe.fileHandleForReading.readDataToEndOfFile())
-                drained.leave()
-            }.start()
-        }
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(5_000) }
         let timedOut = process.isRunning
@@ -75,8 +72,9 @@ enum ProcessRunner {
             process.waitUntilExit()
         }
         process.waitUntilExit()
-        // A grandchild may hold the pipes open: wait a moment for the end of the output, no longer.
-        _ = drained.wait(timeout: .now() + 5)
+        let outData = LockedData(), errData = LockedData()
+        outData.append((try? Data(contentsOf: outURL)) ?? Data())
+        errData.append((try? Data(contentsOf: errURL)) ?? Data())
         return Outcome(status: process.terminationStatus,
                        exitedNormally: !timedOut && process.terminationReason == .exit,
                        stdout: String(decoding: outData.value, as: UTF8.self),
@@ -84,18 +82,7 @@ enum ProcessRunner {
     }
 }
 
-/// Reads `handle` to its end on a thread of its own (blocking reads, no dispatch source), appending to `data`.
-func drain(_ handle: FileHandle, into data: LockedData) {
-    Thread {
-        while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { return }
-            data.append(chunk)
-        }
-    }.start()
-}
-
-/// Bytes appended from reader threads.
+/// Bytes shared between threads.
 final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()

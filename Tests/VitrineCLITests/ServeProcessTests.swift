@@ -13,7 +13,13 @@ struct ServeProcessTests {
     final class Server: @unchecked Sendable {
         let process = Process()
         let port: Int
-        let errors = LockedData()
+        private var logURL: URL?
+        /// What the server has written to standard error so far.
+        var errors: LockedData {
+            let data = LockedData()
+            if let logURL { data.append((try? Data(contentsOf: logURL)) ?? Data()) }
+            return data
+        }
 
         init(arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = ProcessRunner.binary
@@ -22,15 +28,19 @@ struct ServeProcessTests {
                 process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             }
             process.currentDirectoryURL = Repository.root
-            let pipe = Pipe()
-            process.standardError = pipe
+            // Its standard error goes to a file (no pipe, no reader: see ProcessRunner), read as it grows.
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-serve-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            logURL = log
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardError = handle
             process.standardOutput = FileHandle.nullDevice
             try process.run()
-            drain(pipe.fileHandleForReading, into: errors)
+            try? handle.close()
             let deadline = Date().addingTimeInterval(30)
             var found: Int?
             while found == nil && Date() < deadline && process.isRunning {
-                let text = String(decoding: errors.value, as: UTF8.self)
+                let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
                 // Wait for the whole line: the port must not be read half-written.
                 if let range = text.range(of: #"serving on http://127\.0\.0\.1:\d+ \("#, options: .regularExpression) {
                     found = Int(text[range].dropLast(2).split(separator: ":").last ?? "")
@@ -39,12 +49,14 @@ struct ServeProcessTests {
             }
             guard let found else {
                 process.terminate()
-                throw CLIFailure("the server did not start: \(String(decoding: errors.value, as: UTF8.self))")
+                throw CLIFailure("the server did not start: \(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
             }
             port = found
         }
 
         var base: String { "http://127.0.0.1:\(port)" }
+
+        deinit { if let logURL { try? FileManager.default.removeItem(at: logURL) } }
 
         func stop() {
             if process.isRunning { process.terminate() }

@@ -53,7 +53,7 @@ struct FuzzTests {
                 // The generator reaches the handlers, not just the front door.
                 #expect((statuses[200] ?? 0) + (statuses[202] ?? 0) > 100 && (statuses[413] ?? 0) > 10 && (statuses[422] ?? 0) > 50, "\(statuses)")
                 // The server is still there and answers normally.
-                #expect(try RawHTTP.send(port: port, RawHTTP.request("GET", "/health"))?.status == 200)
+                #expect(try await onOwnThread { try RawHTTP.send(port: port, RawHTTP.request("GET", "/health"))?.status } == 200)
                 #expect(deps.uploads.current == 0 && deps.admission.current == 0)
             }
         }

@@ -188,6 +188,24 @@ struct InputLimitTests {
         }
     }
 
+    @Test("background failures are counted in /metrics by operation, beside the pool and admission gauges")
+    func backgroundFailures() async throws {
+        try await RouteTests.withDeps { deps, _ in
+            deps.metrics.failure("lease_renewal")
+            deps.metrics.failure("lease_renewal")
+            deps.metrics.failure("retention_purge")
+            let app = VitrineServer.application(deps, logger: Logger(label: "test"))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/metrics", method: .get) { (response: TestResponse) async throws in
+                    let text = String(buffer: response.body)
+                    #expect(text.contains(#"vitrine_background_errors_total{operation="lease_renewal"} 2"#), "\(text)")
+                    #expect(text.contains(#"vitrine_background_errors_total{operation="retention_purge"} 1"#))
+                    #expect(text.contains("vitrine_pool_pending") && text.contains("vitrine_admitted_requests") && text.contains("vitrine_upload_bytes_held"))
+                }
+            }
+        }
+    }
+
     @Test("a 503 says a fixed sentence and the request id; the database path and SQLite's words are only logged")
     func unavailableSaysNoMore() throws {
         let error = APIError(StoreError(.failed, "writing /srv/secret/db.sqlite failed: SQLite error 5: database is locked - while executing `BEGIN`"))
