@@ -92,14 +92,14 @@ struct AuthorisationTests {
                 let failures = try await onOwnThread { () throws -> [String] in
                     var failures: [String] = []
                     for path in ["//api/v1/stats", "/api/v1/./stats", "/API/V1/STATS", "/api/v1/stats/", "/%61pi/v1/stats", "//metrics", "/openapi.yaml"] {
-                        let answer = try RawHTTP.send(port: port, RawHTTP.request("GET", path))
+                        let answer = try RawHTTP.send(port: port, RawHTTP.request("GET", path), timeout: 60)
                         if answer?.status != 401 || answer?.header("www-authenticate") != "Bearer" { failures.append("\(path) without the key: \(answer?.status ?? 0)") }
-                        let keyed = try RawHTTP.send(port: port, RawHTTP.request("GET", path, headers: [("Authorization", "Bearer \(Self.key)")]))
+                        let keyed = try RawHTTP.send(port: port, RawHTTP.request("GET", path, headers: [("Authorization", "Bearer \(Self.key)")]), timeout: 60)
                         if keyed?.status != 200 { failures.append("\(path) with the key: \(keyed?.status ?? 0)") }
                     }
                     let post = RawHTTP.request("POST", "//api/v1/index-product", headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                                body: Array("product_id=1&name=Lampe".utf8))
-                    if try RawHTTP.send(port: port, post)?.status != 401 { failures.append("POST //api/v1/index-product without the key") }
+                    if try RawHTTP.send(port: port, post, timeout: 60)?.status != 401 { failures.append("POST //api/v1/index-product without the key") }
                     for path in ["/health", "//health/"] where try RawHTTP.send(port: port, RawHTTP.request("GET", path))?.status != 200 {
                         failures.append("\(path) is public")
                     }
