@@ -141,26 +141,47 @@ extension VectorExport.Format: ExpressibleByArgument {}
 /// `vitrine reindex`.
 struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reindex", abstract: "Re-embed the products whose model is not the current one.")
+        commandName: "reindex", abstract: "Re-embed the products whose model is not the current one (every product with --all).",
+        discussion: """
+            Each product is embedded again from what it was indexed with: its image file (which must still \
+            match the digest it was indexed with) or its kept upload. A product that cannot be re-embedded \
+            (its file gone or changed, its upload not kept) is reported by id with the reason and left exactly \
+            as it was; the exit status is then 1. A product written or deleted while reindex runs keeps that write.
+            """)
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var model: ModelOptions
+    @OptionGroup var limits: LimitOptions
     @Option(help: "Parallel workers (default: every core).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Re-embed every product, also those of the current model (after a change of fusion weights or thumbnail size).")
+    var all = false
+    @Option(help: "Where products that could not be re-embedded are written, one JSON object per line (default: reindex.failures.jsonl here).")
+    var failures: String?
     @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
 
     func run() throws {
         let products = try store.open()
-        let indexer = CatalogIndexer(store: products, model: try model.load(), jobs: jobs)
+        let indexer = CatalogIndexer(store: products, model: try model.load(limits: try limits.decodeLimits()), jobs: jobs)
         let progress = ProgressReporter(label: "reindexing")
         let stop = StopFlag()
         let signals = Interruption.install(stop)
         defer { signals.forEach { $0.cancel() } }
+        let failuresPath = failures ?? "reindex.failures.jsonl"
+        let failureLog = FailureLog(path: failuresPath)
         let summary: IndexSummary
-        do throws(CatalogError) { summary = try indexer.reindex(stop: stop, onProgress: progress.update) } catch {
+        do throws(CatalogError) {
+            summary = try indexer.reindex(all: all, stop: stop, onProgress: progress.update, onFailure: failureLog.append)
+        } catch {
             throw CLIError(error.description)
         }
+        failureLog.close()
         progress.finish()
-        SummaryPrinter.print(summary, json: json, failuresPath: nil)
+        SummaryPrinter.print(summary, json: json, failuresPath: summary.failed > 0 ? failuresPath : nil)
+        if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw ExitCode.failure }
     }
 }

@@ -122,6 +122,7 @@ enum SummaryPrinter {
                 ("failed", .int(summary.failed)), ("seconds", .double((summary.seconds * 1000).rounded() / 1000)),
                 ("rows", .int(summary.rows)), ("duplicate_ids", .int(summary.duplicateIDs)),
             ]
+            if summary.superseded > 0 { fields.append(("superseded", .int(summary.superseded))) }
             if summary.interrupted { fields.append(("interrupted", .bool(true))) }
             if let failuresPath { fields.append(("failures_file", .string(failuresPath))) }
             fields.append(("failures", .array(summary.failures.map { failure in
@@ -133,6 +134,9 @@ enum SummaryPrinter {
         }
         let rate = summary.seconds > 0 ? Double(summary.indexed) / summary.seconds : 0
         var lines = ["\(summary.interrupted ? "interrupted: " : "")indexed \(summary.indexed), unchanged \(summary.unchanged), failed \(summary.failed) — \(summary.rows) rows in \(String(format: "%.2f", summary.seconds)) s (\(String(format: "%.0f", rate)) products/s)"]
+        if summary.superseded > 0 {
+            lines.append("superseded: \(summary.superseded) product(s) were written or deleted meanwhile; that newer write stands")
+        }
         if summary.duplicateIDs > 0 {
             lines.append("duplicate product ids: \(summary.duplicateIDs) row(s) repeated an earlier id; the last row won (\(summary.duplicateExamples.joined(separator: ", ")))")
         }

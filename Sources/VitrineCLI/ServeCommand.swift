@@ -66,7 +66,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent between requests (default 60, or $VITRINE_IDLE_TIMEOUT).")
     var idleTimeout: Double?
 
-    @Option(help: "Hours finished jobs and their uploads are kept (default 24, or $VITRINE_RETENTION_HOURS).")
+    @Option(help: "Seconds an in-process worker's claim on a job lasts without renewal (default 5, or $VITRINE_JOB_LEASE).")
+    var jobLease: Double?
+
+    @Option(help: "Hours finished jobs and tombstones are kept (default 24, or $VITRINE_RETENTION_HOURS).")
     var retentionHours: Double?
 
     @Option(help: "Index this catalogue (CSV or JSON Lines, as index-catalog does) before serving; unchanged products are skipped.")
@@ -94,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.bodyTimeout = try Setting.value(bodyTimeout, "VITRINE_BODY_TIMEOUT", c.bodyTimeout)
         c.idleTimeout = try Setting.value(idleTimeout, "VITRINE_IDLE_TIMEOUT", c.idleTimeout)
         c.jobRetention = try Setting.value(retentionHours, "VITRINE_RETENTION_HOURS", c.jobRetention / 3600) * 3600
+        c.jobLease = try Setting.value(jobLease, "VITRINE_JOB_LEASE", c.jobLease)
+        guard c.jobLease >= 1 else { throw ValidationError("--job-lease must be at least 1 second") }
         c.fieldLimits = try fieldLimits.fieldLimits()
         c.limits = try limits.decodeLimits()
         guard c.workers >= 0 else { throw ValidationError("--workers must be 0 or more") }

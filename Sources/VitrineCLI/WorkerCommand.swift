@@ -17,12 +17,19 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "This worker's name, as shown in the jobs.")
     var workerID: String = "worker-\(ProcessInfo.processInfo.processIdentifier)"
 
-    @Option(help: "Seconds a claimed job stays reserved without renewal.")
-    var lease: Double = 30
+    @Option(help: "Seconds a claimed job stays reserved without renewal; renewed five times a lease (default 5, or $VITRINE_JOB_LEASE).")
+    var lease: Double?
 
     func validate() throws {
-        if lease < 1 { throw ValidationError("--lease must be at least 1 second") }
+        if let lease, lease < 1 { throw ValidationError("--lease must be at least 1 second") }
         if workerID.isEmpty { throw ValidationError("--worker-id must not be empty") }
+    }
+
+    /// The lease: the flag, then the environment, then the default.
+    func leaseSeconds() throws -> Double {
+        let seconds = try Setting.value(lease, "VITRINE_JOB_LEASE", JobWorker.defaultLease)
+        guard seconds >= 1 else { throw ValidationError("the lease must be at least 1 second") }
+        return seconds
     }
 
     func run() throws {
@@ -39,7 +46,7 @@ struct WorkerCommand: ParsableCommand {
             do { try products.checkpoint() } catch { JobWorker.logToStandardError("checkpoint", error) }
         }
         let worker = JobWorker(queue: SQLiteJobQueue(store: products), model: try model.load(limits: try limits.decodeLimits()),
-                               workerID: workerID, lease: lease)
+                               workerID: workerID, lease: try leaseSeconds())
         let stop = StopFlag()
         let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…")
         defer { signals.forEach { $0.cancel() } }

@@ -84,38 +84,84 @@ public struct CatalogIndexer: Sendable {
         return summary
     }
 
-    /// Re-embeds every stored product whose model is not the current one,
-    /// reading its image again from the path it was indexed from.
-    public func reindex(stop: StopFlag = StopFlag(), onProgress: (IndexProgress) -> Void = { _ in },
+    /// Re-embeds every stored product whose model is not the current one (every product with
+    /// `all`), from what it was indexed with: its image file (which must still match its digest)
+    /// or its kept upload. A product that cannot be re-embedded is reported with the reason and
+    /// left exactly as it was; one written or deleted meanwhile keeps that newer write.
+    public func reindex(all: Bool = false, stop: StopFlag = StopFlag(), onProgress: (IndexProgress) -> Void = { _ in },
                         onFailure: (RowFailure) -> Void = { _ in }) throws(CatalogError) -> IndexSummary {
         let started = ContinuousClock.now
         let ids: [String]
-        do { ids = try store.productIDs(withModelOtherThan: model.id) } catch { throw CatalogError(error) }
+        do { ids = try store.productIDs(withModelOtherThan: all ? nil : model.id) } catch { throw CatalogError(error) }
         var summary = IndexSummary()
+        let store = self.store, embedder = ProductEmbedder(model: model)
         for start in stride(from: 0, to: ids.count, by: batchSize) {
-            var rows: [CatalogRow] = []
-            for (offset, id) in ids[start..<min(start + batchSize, ids.count)].enumerated() {
-                let record: ProductRecord?
-                do { record = try store.product(id: id) } catch { throw CatalogError(error) }
-                guard let record else { continue } // deleted meanwhile
-                rows.append(CatalogRow(row: start + offset + 1, productID: id, name: record.name,
-                                       description: record.description, metadata: record.metadata, image: record.imagePath))
+            let slice = Array(ids[start..<min(start + batchSize, ids.count)])
+            let stored: [String: ProductRecord]
+            do { stored = try store.products(ids: slice) } catch { throw CatalogError(error) }
+            let records = slice.enumerated().compactMap { offset, id in stored[id].map { (start + offset + 1, $0) } }
+            summary.rows += records.count
+            let results = ParallelMap.run(records, workers: jobs) { number, record in
+                Self.reembed(record, number: number, store: store, embedder: embedder)
             }
-            summary.rows += rows.count
-            let outcome = try process(rows, base: URL(fileURLWithPath: "/"))
-            summary.indexed += outcome.written
-            summary.unchanged += outcome.unchanged
-            for failure in outcome.failures {
-                summary.failed += 1
-                if summary.failures.count < 50 { summary.failures.append(failure) }
-                onFailure(failure)
+            var rewritten: [ProductRecord] = []
+            for result in results {
+                switch result {
+                case .write(let record): rewritten.append(record)
+                case .unchanged: summary.unchanged += 1
+                case .failed(let failure):
+                    summary.failed += 1
+                    if summary.failures.count < 50 { summary.failures.append(failure) }
+                    onFailure(failure)
+                }
             }
+            let written: [Bool]
+            do { written = try store.replace(rewritten) } catch { throw CatalogError(error) }
+            summary.indexed += written.filter { $0 }.count
+            summary.superseded += written.filter { !$0 }.count
             onProgress(IndexProgress(done: summary.rows, total: ids.count, failed: summary.failed,
                                      elapsed: Self.seconds(since: started)))
             if stop.isSet { summary.interrupted = true; break }
         }
         summary.seconds = Self.seconds(since: started)
         return summary
+    }
+
+    /// One stored product embedded again from its sources, or why it cannot be.
+    private static func reembed(_ record: ProductRecord, number: Int, store: any ProductStore,
+                                embedder: ProductEmbedder) -> Work {
+        func failure(_ code: String, _ reason: String) -> Work {
+            .failed(RowFailure(row: number, productID: record.productID, code: code, reason: reason))
+        }
+        let fields = ProductFields(productID: record.productID, name: record.name, description: record.description,
+                                   metadata: record.metadata)
+        var bytes: Data? = nil
+        if let digest = record.imageDigest {
+            if let path = record.imagePath {
+                do throws(ImagingError) {
+                    bytes = Data(try embedder.model.decoder.readFile(atPath: path))
+                } catch {
+                    return failure(error.code == .unreadable ? "image_missing" : error.code.rawValue,
+                                   "image \(path): \(error.message); the product is left as it was")
+                }
+            } else {
+                do { bytes = try store.originalImage(digest: digest) } catch { return failure("store", error.description) }
+                guard bytes != nil else {
+                    return failure("image_not_kept", "its uploaded image (sha256 \(digest.prefix(12))…) is not kept — it was indexed before Vitrine kept uploads; upload it again. The product is left as it was")
+                }
+            }
+            guard Digest.sha256(bytes!) == digest else {
+                let source = record.imagePath.map { "image \($0)" } ?? "its kept upload"
+                return failure("image_changed", "\(source) no longer matches the digest it was indexed with (sha256 \(digest.prefix(12))…); index it again with index-catalog. The product is left as it was")
+            }
+        }
+        do throws(EmbeddingError) {
+            var fresh = try embedder.record(fields, image: bytes, imageDigest: record.imageDigest, imagePath: record.imagePath)
+            fresh.sequence = record.sequence
+            return .write(fresh)
+        } catch {
+            return failure(error.imaging?.code.rawValue ?? error.code.rawValue, error.message + "; the product is left as it was")
+        }
     }
 
     // MARK: - One batch
@@ -167,29 +213,14 @@ public struct CatalogIndexer: Sendable {
         }
         let fingerprint = ProductFingerprint(textDigest: textDigest, imageDigest: imageDigest, model: model.id)
         if stored == fingerprint { return .unchanged }
+        let fields = ProductFields(productID: row.productID, name: row.name, description: row.description, metadata: row.metadata)
         do throws(EmbeddingError) {
-            var pixels: PixelBuffer? = nil
-            var size: (Int, Int)? = nil
-            var thumbnail: [UInt8]? = nil
-            if let bytes {
-                do throws(ImagingError) {
-                    let decoded = try model.decoder.decode(bytes, targetSize: ModelSpec.decodeTarget)
-                    pixels = decoded.pixels
-                    size = (decoded.width, decoded.height)
-                    thumbnail = try Thumbnail.make(from: decoded.pixels)
-                } catch {
-                    return .failed(RowFailure(row: row.row, productID: row.productID, code: error.code.rawValue,
-                                              reason: "image \(row.image ?? ""): \(error.message)"))
-                }
-            }
-            let vectors = try model.embedProduct(
-                text: ProductText(name: row.name, description: row.description, metadata: row.metadata), image: pixels)
-            return .write(ProductRecord(
-                productID: row.productID, name: row.name, description: row.description, metadata: row.metadata,
-                textDigest: textDigest, imageDigest: imageDigest, imagePath: imagePath, imageWidth: size?.0,
-                imageHeight: size?.1, model: model.id, fused: vectors.fused.vector, image: vectors.image?.vector,
-                text: vectors.text.vector, thumbnail: thumbnail))
+            return .write(try ProductEmbedder(model: model).record(fields, image: bytes, imageDigest: imageDigest, imagePath: imagePath))
         } catch {
+            if let imaging = error.imaging {
+                return .failed(RowFailure(row: row.row, productID: row.productID, code: imaging.code.rawValue,
+                                          reason: "image \(row.image ?? ""): \(imaging.message)"))
+            }
             return .failed(RowFailure(row: row.row, productID: row.productID, code: error.code.rawValue, reason: error.message))
         }
     }

@@ -86,4 +86,12 @@ public struct ProductFields: Sendable, Equatable {
     public var description: String
     /// The metadata ("" when absent).
     public var metadata: String
+
+    /// Fields as given (check them with ``FieldLimits/product(id:name:description:metadata:)``).
+    public init(productID: String, name: String, description: String = "", metadata: String = "") {
+        self.productID = productID
+        self.name = name
+        self.description = description
+        self.metadata = metadata
+    }
 }

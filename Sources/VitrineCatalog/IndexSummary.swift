@@ -6,6 +6,9 @@ public struct IndexSummary: Sendable {
     public var indexed = 0
     /// Products skipped because their text, image digest and model were unchanged.
     public var unchanged = 0
+    /// Products `reindex` re-embedded but did not write, because a newer write (or a delete)
+    /// came meanwhile: that write stands.
+    public var superseded = 0
     /// Rows that failed (bad row, missing or undecodable image...).
     public var failed = 0
     /// Product ids that appeared more than once (the last row won).

@@ -30,7 +30,7 @@ public final class JobWorker: Sendable {
     public let onError: @Sendable (String, any Error) -> Void
 
     /// Creates a worker.
-    public init(queue: any JobQueue, model: EmbeddingModel, workerID: String, lease: TimeInterval = 30,
+    public init(queue: any JobQueue, model: EmbeddingModel, workerID: String, lease: TimeInterval = JobWorker.defaultLease,
                 idleWait: TimeInterval = 0.01, batchSize: Int = 8,
                 idle: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
                 onError: @escaping @Sendable (String, any Error) -> Void = JobWorker.logToStandardError) {
@@ -50,52 +50,58 @@ public final class JobWorker: Sendable {
     public func runOnce() throws(StoreError) -> Bool {
         let claimed = try queue.claim(workerID: workerID, lease: lease, limit: batchSize)
         guard !claimed.isEmpty else { return false }
-        let renewal = startRenewing(claimed.map(\.job.id))
+        let renewal = startRenewing(claimed.map(\.claim))
         defer { renewal.cancel() }
-        var done: [(jobID: String, product: ProductRecord)] = []
+        var done: [(claim: JobClaim, product: ProductRecord)] = []
         for job in claimed {
             switch embed(job) {
             case .success(let record):
-                done.append((job.job.id, record))
+                done.append((job.claim, record))
             case .failure(let failure):
                 // An undecodable image or text without words will not get better: fail at once.
-                try queue.fail(jobID: job.job.id, workerID: workerID, error: failure.description, permanent: true, retryAfter: 0)
+                try queue.fail(job.claim, error: failure.description, permanent: true, retryAfter: 0)
             }
         }
         guard !done.isEmpty else { return true }
         do throws(StoreError) {
-            _ = try queue.complete(done, workerID: workerID)
+            let outcomes = try queue.complete(done)
+            for (item, outcome) in zip(done, outcomes) where outcome == .leaseLost {
+                // This worker was stopped or slow past its lease and another claim took the job over:
+                // nothing was written; the other claim's result stands.
+                onError("complete", LeaseLost(jobID: item.claim.jobID, attempt: item.claim.attempt))
+            }
         } catch {
             for item in done {
-                let attempts = claimed.first { $0.job.id == item.jobID }?.job.attempts ?? 1
-                try queue.fail(jobID: item.jobID, workerID: workerID, error: error.description, permanent: false,
-                               retryAfter: Self.backoff(attempt: attempts))
+                try queue.fail(item.claim, error: error.description, permanent: false,
+                               retryAfter: Self.backoff(attempt: item.claim.attempt))
             }
         }
         return true
     }
 
+    /// A completion that came after the worker's lease had been taken over: reported, not written.
+    public struct LeaseLost: Error, CustomStringConvertible {
+        /// The job.
+        public var jobID: String
+        /// The attempt whose result was discarded.
+        public var attempt: Int
+        /// One sentence for the log.
+        public var description: String {
+            "job \(jobID): its lease (attempt \(attempt)) expired before it finished and another claim took it over; this result was discarded"
+        }
+    }
+
+    /// The default lease: short, so a dead worker's jobs are taken over within seconds; renewed
+    /// five times a lease while a batch runs.
+    public static let defaultLease: TimeInterval = 5
+
     /// Decodes and embeds a claimed job's product.
     private func embed(_ claimed: ClaimedJob) -> Result<ProductRecord, EmbeddingError> {
         let request = claimed.job.request
+        let fields = ProductFields(productID: request.productID, name: request.name, description: request.description,
+                                   metadata: request.metadata)
         return Result { () throws(EmbeddingError) -> ProductRecord in
-            let decoded: DecodedImage
-            let thumbnail: [UInt8]
-            do throws(ImagingError) {
-                decoded = try model.decoder.decode(claimed.image, targetSize: ModelSpec.decodeTarget)
-                thumbnail = try Thumbnail.make(from: decoded.pixels)
-            } catch {
-                throw EmbeddingError(error)
-            }
-            let text = ProductText(name: request.name, description: request.description, metadata: request.metadata)
-            let vectors = try model.embedProduct(text: text, image: decoded.pixels)
-            return ProductRecord(
-                productID: request.productID, name: request.name, description: request.description,
-                metadata: request.metadata,
-                textDigest: Digest.text(name: request.name, description: request.description, metadata: request.metadata),
-                imageDigest: claimed.imageDigest, imageWidth: decoded.width, imageHeight: decoded.height, model: model.id,
-                fused: vectors.fused.vector, image: vectors.image?.vector, text: vectors.text.vector,
-                thumbnail: thumbnail)
+            try ProductEmbedder(model: model).record(fields, image: claimed.image, imageDigest: claimed.imageDigest, imagePath: nil)
         }
     }
 
@@ -123,16 +129,14 @@ public final class JobWorker: Sendable {
         min(30, 0.5 * pow(2, Double(max(0, attempt - 1))))
     }
 
-    private func startRenewing(_ jobIDs: [String]) -> DispatchSourceTimer {
+    private func startRenewing(_ claims: [JobClaim]) -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: .global())
-        let interval = max(0.05, lease / 3)
+        let interval = max(0.05, lease / 5)
         timer.schedule(deadline: .now() + interval, repeating: interval)
-        let queue = self.queue, workerID = self.workerID, lease = self.lease, onError = self.onError
+        let queue = self.queue, lease = self.lease, onError = self.onError
         timer.setEventHandler {
-            for jobID in jobIDs {
-                // A missed renewal may let another worker take the job over (it is applied once either way).
-                do { _ = try queue.renew(jobID: jobID, workerID: workerID, lease: lease) } catch { onError("lease_renewal", error) }
-            }
+            // A missed renewal may let another worker take the job over (it is applied once either way).
+            do { _ = try queue.renew(claims, lease: lease) } catch { onError("lease_renewal", error) }
         }
         timer.resume()
         return timer

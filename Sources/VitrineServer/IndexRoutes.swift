@@ -22,14 +22,7 @@ struct IndexRoutes {
         let model = deps.model
         return try await deps.admission.admit {
             let record = try await deps.pool.run { () throws -> ProductRecord in
-                let text = ProductText(name: fields.name, description: fields.description, metadata: fields.metadata)
-                let vector: Embedding
-                do { vector = try model.embedText(text) } catch { throw APIError.invalid("name", "has no words to embed") }
-                return ProductRecord(
-                    productID: fields.productID, name: fields.name, description: fields.description, metadata: fields.metadata,
-                    textDigest: Digest.text(name: fields.name, description: fields.description, metadata: fields.metadata),
-                    imageDigest: nil, imageWidth: nil, imageHeight: nil, model: model.id,
-                    fused: vector.vector, image: nil, text: vector.vector)
+                do { return try ProductEmbedder(model: model).record(fields) } catch { throw APIError.invalid("name", "has no words to embed") }
             }
             do { try await deps.batcher.submit(record) } catch let error as StoreError { throw APIError(error) }
             return try JSON.response(.ok, [

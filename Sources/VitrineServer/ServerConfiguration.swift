@@ -37,8 +37,9 @@ public struct ServerConfiguration: Sendable {
     public var bodyTimeout: TimeInterval = 60
     /// Time an open connection may stay silent between requests.
     public var idleTimeout: TimeInterval = 60
-    /// How long a worker's claim on a job lasts without renewal.
-    public var jobLease: TimeInterval = 30
+    /// How long a worker's claim on a job lasts without renewal (renewed five times a lease):
+    /// a dead worker's jobs are taken over this long after its last renewal at most.
+    public var jobLease: TimeInterval = JobWorker.defaultLease
     /// Attempts before a job fails for good.
     public var jobMaxAttempts = 5
     /// How long finished jobs (and their uploads) are kept.

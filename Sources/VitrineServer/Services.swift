@@ -48,7 +48,7 @@ struct WorkerService: Service {
     }
 }
 
-/// Deletes finished jobs and their uploads after the retention period, every minute.
+/// Deletes finished jobs (and originals no product uses) and old tombstones after the retention period, every minute.
 struct MaintenanceService: Service {
     let deps: Dependencies
     let logger: Logger
@@ -58,7 +58,9 @@ struct MaintenanceService: Service {
             let jobs = deps.jobs, cutoff = Date().addingTimeInterval(-deps.configuration.jobRetention)
             do {
                 let purged = try await deps.pool.run { try jobs.purge(finishedBefore: cutoff) }
-                if purged > 0 { logger.info("purged \(purged) finished jobs") }
+                if purged.jobs + purged.tombstones > 0 {
+                    logger.info("purged \(purged.jobs) finished jobs and \(purged.tombstones) tombstones")
+                }
             } catch {
                 logger.error("retention purge failed; it is tried again in a minute", metadata: ["error": "\(error)"])
                 deps.metrics.failure("retention_purge")

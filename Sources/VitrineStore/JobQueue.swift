@@ -61,14 +61,35 @@ public struct JobRecord: Sendable, Equatable {
     public var status: JobStatus
     /// Claims so far (a worker that died still used one).
     public var attempts: Int
-    /// The last error, if any.
+    /// The last error, or why a succeeded job wrote nothing (superseded).
     public var error: String?
     /// The worker holding or last holding it.
     public var workerID: String?
     /// When it was enqueued.
     public var createdAt: Date
+    /// When it was last claimed.
+    public var claimedAt: Date?
     /// When it succeeded or failed.
     public var finishedAt: Date?
+}
+
+/// One claim on a job: the worker and the attempt it holds. Every call on a
+/// claimed job names its claim, and does nothing once the claim is stale (its
+/// lease expired and another claim — even by a worker of the same name — took over).
+public struct JobClaim: Sendable, Hashable {
+    /// The job.
+    public var jobID: String
+    /// The worker holding it.
+    public var workerID: String
+    /// The attempt this claim is (1 for the first).
+    public var attempt: Int
+
+    /// Creates a claim.
+    public init(jobID: String, workerID: String, attempt: Int) {
+        self.jobID = jobID
+        self.workerID = workerID
+        self.attempt = attempt
+    }
 }
 
 /// A claimed job with its upload, ready to process.
@@ -79,50 +100,63 @@ public struct ClaimedJob: Sendable {
     public var image: Data
     /// SHA-256 of those bytes.
     public var imageDigest: String
+
+    /// The claim to complete, fail, renew or release it with.
+    public var claim: JobClaim {
+        JobClaim(jobID: job.id, workerID: job.workerID ?? "", attempt: job.attempts)
+    }
 }
 
 /// What completing a job did.
 public enum JobCompletion: Sendable, Equatable {
     /// The product was written.
     case applied
-    /// A newer write of the same product already exists: nothing written, the job still succeeded.
+    /// A newer write of the same product (an upsert, a later job, or a delete) already exists:
+    /// nothing written, the job still succeeded.
     case superseded
-    /// The lease was lost (expired and taken by another worker): nothing written.
+    /// The claim was stale (its lease expired and another claim took over): nothing written.
     case leaseLost
+}
+
+/// What a retention purge removed.
+public struct PurgeResult: Sendable, Equatable {
+    /// Finished jobs.
+    public var jobs = 0
+    /// Tombstones no pending job is older than.
+    public var tombstones = 0
+
+    /// Creates a result.
+    public init(jobs: Int = 0, tombstones: Int = 0) {
+        self.jobs = jobs
+        self.tombstones = tombstones
+    }
 }
 
 /// Durable jobs for indexing uploads, shared by any number of worker
 /// processes. Claims carry a lease the worker renews; a job whose lease
 /// expires (its worker died) goes to the next worker. Execution is at least
 /// once; the effect is idempotent because a job applies only if it is still
-/// the newest write of its product.
+/// the newest write of its product (newer than its stored write and its tombstone).
 public protocol JobQueue: Sendable {
-    /// Stores the upload and the job in one transaction.
-    func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord
-
-    /// Stores several uploads and their jobs in one transaction (all or none).
+    /// Stores several uploads (their images kept once per digest) and their jobs in one transaction (all or none).
     func enqueue(_ uploads: [Upload], maxAttempts: Int) throws(StoreError) -> [JobRecord]
 
-    /// Claims the oldest runnable job (queued and due, or processing with an expired lease).
-    func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob?
-
-    /// Claims up to `limit` runnable jobs at once, oldest first (one transaction).
+    /// Claims up to `limit` runnable jobs at once, oldest first (one transaction): expired leases
+    /// (their worker died), then queued jobs that are due.
     func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob]
 
-    /// Extends a lease; false when the worker no longer holds the job.
-    func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool
+    /// Extends the leases of several claims in one transaction; false for each claim no longer held.
+    func renew(_ claims: [JobClaim], lease: TimeInterval) throws(StoreError) -> [Bool]
 
-    /// Writes the product (if the job is still the newest write) and marks the job succeeded, atomically.
-    func complete(jobID: String, workerID: String, product: ProductRecord) throws(StoreError) -> JobCompletion
-
-    /// Completes several jobs in one transaction (each as ``complete(jobID:workerID:product:)`` would).
-    func complete(_ results: [(jobID: String, product: ProductRecord)], workerID: String) throws(StoreError) -> [JobCompletion]
+    /// Completes several jobs in one transaction: each writes its product if its claim still holds
+    /// and the job is still the newest write of its product, and is marked succeeded.
+    func complete(_ results: [(claim: JobClaim, product: ProductRecord)]) throws(StoreError) -> [JobCompletion]
 
     /// Records a failure: permanent ones end the job, others retry after `retryAfter` until attempts run out.
-    func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError)
+    func fail(_ claim: JobClaim, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError)
 
-    /// Gives a job back unfinished (a worker shutting down), without counting the attempt.
-    func release(jobID: String, workerID: String) throws(StoreError)
+    /// Gives jobs back unfinished (a worker shutting down), without counting the attempt.
+    func release(_ claims: [JobClaim]) throws(StoreError)
 
     /// One job.
     func job(id: String) throws(StoreError) -> JobRecord?
@@ -133,6 +167,34 @@ public protocol JobQueue: Sendable {
     /// The latest jobs that failed for good, newest first.
     func recentFailures(limit: Int) throws(StoreError) -> [JobRecord]
 
-    /// Deletes finished jobs (and their uploads) that finished before `cutoff`; returns how many.
-    func purge(finishedBefore cutoff: Date) throws(StoreError) -> Int
+    /// Deletes jobs that finished before `cutoff` (an original image goes with the last job or
+    /// product using it) and the tombstones older than `cutoff` that no pending job is older than.
+    func purge(finishedBefore cutoff: Date) throws(StoreError) -> PurgeResult
+}
+
+extension JobQueue {
+    /// Stores one upload and its job.
+    public func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
+        try enqueue([Upload(request: request, image: image, imageDigest: imageDigest)], maxAttempts: maxAttempts)[0]
+    }
+
+    /// Claims the oldest runnable job.
+    public func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob? {
+        try claim(workerID: workerID, lease: lease, limit: 1).first
+    }
+
+    /// Extends one lease; false when the claim is no longer held.
+    public func renew(_ claim: JobClaim, lease: TimeInterval) throws(StoreError) -> Bool {
+        try renew([claim], lease: lease)[0]
+    }
+
+    /// Completes one job.
+    public func complete(_ claim: JobClaim, product: ProductRecord) throws(StoreError) -> JobCompletion {
+        try complete([(claim, product)])[0]
+    }
+
+    /// Gives one job back unfinished.
+    public func release(_ claim: JobClaim) throws(StoreError) {
+        try release([claim])
+    }
 }

@@ -35,12 +35,15 @@ public struct ProductRecord: Sendable, Equatable {
     public var createdAt: Date?
     /// When it was last written (set by the store).
     public var updatedAt: Date?
+    /// The place in the write order of the write that made it (set by the store when read).
+    public var sequence: Int64?
 
     /// Creates a record; the store sets the dates.
     public init(productID: String, name: String, description: String, metadata: String, textDigest: String,
                 imageDigest: String?, imagePath: String? = nil, imageWidth: Int?, imageHeight: Int?, model: String,
                 fused: [Float], image: [Float]?, text: [Float], thumbnail: [UInt8]? = nil,
-                createdAt: Date? = nil, updatedAt: Date? = nil) {
+                createdAt: Date? = nil, updatedAt: Date? = nil, sequence: Int64? = nil) {
+        self.sequence = sequence
         self.productID = productID
         self.name = name
         self.description = description

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where products and their vectors live. The pipeline (indexing, search,
 /// the API) sees only this protocol, so another engine can replace SQLite
 /// without touching it.
@@ -12,8 +14,24 @@ public protocol ProductStore: Sendable {
     /// The thumbnail of the product with this id, or nil (no such product, or no image).
     func thumbnail(productID: String) throws(StoreError) -> StoredThumbnail?
 
-    /// Deletes a product; false when there was none.
+    /// Deletes a product, leaving a tombstone at the delete's place in the write order, so that
+    /// no older write (a job queued before the delete) brings it back; a newer write creates it
+    /// again. False when there was nothing to delete: no product and no pending job for it.
     func delete(id: String) throws(StoreError) -> Bool
+
+    /// The write position of the product's tombstone, when it was deleted (and not written since).
+    func tombstone(productID: String) throws(StoreError) -> Int64?
+
+    /// The bytes of an uploaded image kept for re-embedding, by SHA-256; nil when none is kept.
+    func originalImage(digest: String) throws(StoreError) -> Data?
+
+    /// The stored products among `ids` (read with their ``ProductRecord/sequence``).
+    func products(ids: [String]) throws(StoreError) -> [String: ProductRecord]
+
+    /// Writes re-embedded records in place — each only if its product is still the write it was
+    /// read as (``ProductRecord/sequence``), keeping that place in the write order; one
+    /// transaction. True for each record written, false for one written or deleted meanwhile.
+    func replace(_ products: [ProductRecord]) throws(StoreError) -> [Bool]
 
     /// Number of stored products.
     func count() throws(StoreError) -> Int
@@ -31,6 +49,6 @@ public protocol ProductStore: Sendable {
     /// The exact vectors of `kind` for the given rows (for re-ranking search candidates).
     func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: [Float]]
 
-    /// Ids of products whose model differs from `model`, in row order.
-    func productIDs(withModelOtherThan model: String) throws(StoreError) -> [String]
+    /// Ids of products whose model differs from `model` (every product when nil), in row order.
+    func productIDs(withModelOtherThan model: String?) throws(StoreError) -> [String]
 }

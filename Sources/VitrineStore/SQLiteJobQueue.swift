@@ -11,8 +11,11 @@ public final class SQLiteJobQueue: JobQueue {
         self.store = store
     }
 
-    public func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
-        try enqueue([Upload(request: request, image: image, imageDigest: imageDigest)], maxAttempts: maxAttempts)[0]
+    /// The claim condition: the job is processing under exactly this worker and attempt.
+    private static let held = "id = ? AND worker_id = ? AND attempts = ? AND status = 'processing'"
+
+    private static func arguments(_ claim: JobClaim) -> StatementArguments {
+        [claim.jobID, claim.workerID, claim.attempt]
     }
 
     public func enqueue(_ uploads: [Upload], maxAttempts: Int) throws(StoreError) -> [JobRecord] {
@@ -24,21 +27,15 @@ public final class SQLiteJobQueue: JobQueue {
         let now = Date()
         let request = upload.request
         let sequence = try SQLiteProductStore.nextSequence(db)
-        try db.cachedStatement(sql: "INSERT INTO upload (bytes, digest) VALUES (?, ?)")
-            .execute(arguments: [upload.image, upload.imageDigest])
-        let uploadID = db.lastInsertedRowID
+        try SQLiteProductStore.keepOriginal(upload.image, digest: upload.imageDigest, in: db)
         try db.cachedStatement(sql: """
-            INSERT INTO job (id, seq, product_id, name, description, metadata, upload_id, status, attempts,
+            INSERT INTO job (id, seq, product_id, name, description, metadata, image_digest, status, attempts,
                              max_attempts, available_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
             """).execute(arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
-                                     uploadID, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
+                                     upload.imageDigest, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
         return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
-                         workerID: nil, createdAt: now, finishedAt: nil)
-    }
-
-    public func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob? {
-        try claim(workerID: workerID, lease: lease, limit: 1).first
+                         workerID: nil, createdAt: now, claimedAt: nil, finishedAt: nil)
     }
 
     public func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob] {
@@ -74,81 +71,96 @@ public final class SQLiteJobQueue: JobQueue {
         var claimed: [ClaimedJob] = []
         for id in ids {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, attempts = attempts + 1
+                UPDATE job SET status = 'processing', worker_id = ?, lease_until = ?, claimed_at = ?, attempts = attempts + 1
                 WHERE id = ? RETURNING *
-                """), arguments: [workerID, now + lease, id]) else { continue }
+                """), arguments: [workerID, now + lease, now, id]) else { continue }
             let job = Self.record(row)
-            guard let upload = try Row.fetchOne(db.cachedStatement(sql: "SELECT bytes, digest FROM upload WHERE id = ?"),
-                                                arguments: [row["upload_id"] as Int64?]) else {
+            let digest: String? = row["image_digest"]
+            guard let digest, let bytes = try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM original WHERE digest = ?"),
+                                                            arguments: [digest]) else {
                 try db.cachedStatement(sql: "UPDATE job SET status = 'failed', finished_at = ?, error = 'its upload is missing' WHERE id = ?")
                     .execute(arguments: [now, job.id])
                 continue
             }
-            claimed.append(ClaimedJob(job: job, image: upload["bytes"], imageDigest: upload["digest"]))
+            claimed.append(ClaimedJob(job: job, image: bytes, imageDigest: digest))
         }
         return claimed
     }
 
-    public func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool {
-        try store.write { db in
-            try db.cachedStatement(sql: "UPDATE job SET lease_until = ? WHERE id = ? AND worker_id = ? AND status = 'processing'")
-                .execute(arguments: [Date().timeIntervalSince1970 + lease, jobID, workerID])
-            return db.changesCount > 0
+    public func renew(_ claims: [JobClaim], lease: TimeInterval) throws(StoreError) -> [Bool] {
+        guard !claims.isEmpty else { return [] }
+        return try store.write { db in
+            let until = Date().timeIntervalSince1970 + lease
+            return try claims.map { claim in
+                try db.cachedStatement(sql: "UPDATE job SET lease_until = ? WHERE \(Self.held)")
+                    .execute(arguments: [until] + Self.arguments(claim))
+                return db.changesCount > 0
+            }
         }
     }
 
-    public func complete(jobID: String, workerID: String, product: ProductRecord) throws(StoreError) -> JobCompletion {
-        try complete([(jobID, product)], workerID: workerID)[0]
+    public func complete(_ results: [(claim: JobClaim, product: ProductRecord)]) throws(StoreError) -> [JobCompletion] {
+        guard !results.isEmpty else { return [] }
+        return try store.write { db in try results.map { try Self.completeOne(db, claim: $0.claim, product: $0.product) } }
     }
 
-    public func complete(_ results: [(jobID: String, product: ProductRecord)], workerID: String) throws(StoreError) -> [JobCompletion] {
-        try store.write { db in try results.map { try Self.completeOne(db, jobID: $0.jobID, workerID: workerID, product: $0.product) } }
-    }
-
-    private static func completeOne(_ db: Database, jobID: String, workerID: String, product: ProductRecord) throws -> JobCompletion {
+    private static func completeOne(_ db: Database, claim: JobClaim, product: ProductRecord) throws -> JobCompletion {
         let now = Date().timeIntervalSince1970
-        guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT seq FROM job WHERE id = ? AND worker_id = ? AND status = 'processing'
-            """), arguments: [jobID, workerID]) else { return .leaseLost }
-        let applied = try Int64.fetchOne(db.cachedStatement(sql: "SELECT applied_seq FROM product WHERE product_id = ?"),
-                                         arguments: [product.productID]) ?? 0
-        let outcome: JobCompletion
-        if applied < sequence {
-            try SQLiteProductStore.upsert(product, sequence: sequence, in: db)
-            outcome = .applied
-        } else {
-            outcome = .superseded
-        }
+        guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM job WHERE \(Self.held)"),
+                                                arguments: Self.arguments(claim)) else { return .leaseLost }
+        // Newer than the product's stored write and than its tombstone: only then does the job write.
+        let outcome: JobCompletion = try SQLiteProductStore.lastWrite(of: product.productID, in: db) < sequence ? .applied : .superseded
+        if outcome == .applied { try SQLiteProductStore.upsert(product, sequence: sequence, in: db) }
         try db.cachedStatement(sql: """
             UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
-            """).execute(arguments: [now, outcome == .superseded ? "superseded by a newer write of this product" : nil, jobID])
+            """).execute(arguments: [now, outcome == .superseded ? Self.supersededMessage(db, product.productID) : nil, claim.jobID])
         return outcome
     }
 
-    public func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
+    /// Why a job wrote nothing, for its record.
+    private static func supersededMessage(_ db: Database, _ productID: String) throws -> String {
+        let deleted = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tombstone WHERE product_id = ?)"),
+                                        arguments: [productID]) ?? false
+        return deleted ? "superseded: the product was deleted after this job was queued"
+            : "superseded by a newer write of this product"
+    }
+
+    public func fail(_ claim: JobClaim, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
         let now = Date().timeIntervalSince1970
         try store.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE job SET
                     status = CASE WHEN ? OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
                     finished_at = CASE WHEN ? OR attempts >= max_attempts THEN ? ELSE NULL END,
                     available_at = ?, lease_until = NULL, error = ?
-                WHERE id = ? AND worker_id = ? AND status = 'processing'
-                """, arguments: [permanent, permanent, now, now + retryAfter, error, jobID, workerID])
+                WHERE \(Self.held)
+                """).execute(arguments: [permanent, permanent, now, now + retryAfter, error] + Self.arguments(claim))
         }
     }
 
-    public func release(jobID: String, workerID: String) throws(StoreError) {
+    public func release(_ claims: [JobClaim]) throws(StoreError) {
+        guard !claims.isEmpty else { return }
         try store.write { db in
-            try db.execute(sql: """
-                UPDATE job SET status = 'queued', lease_until = NULL, attempts = MAX(attempts - 1, 0), available_at = ?
-                WHERE id = ? AND worker_id = ? AND status = 'processing'
-                """, arguments: [Date().timeIntervalSince1970, jobID, workerID])
+            let now = Date().timeIntervalSince1970
+            for claim in claims {
+                try db.cachedStatement(sql: """
+                    UPDATE job SET status = 'queued', lease_until = NULL, attempts = MAX(attempts - 1, 0), available_at = ?
+                    WHERE \(Self.held)
+                    """).execute(arguments: [now] + Self.arguments(claim))
+            }
         }
     }
 
     public func job(id: String) throws(StoreError) -> JobRecord? {
         try store.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]).map(Self.record) }
+    }
+
+    /// Every job of a product, oldest first (for tests and tools).
+    public func jobs(productID: String) throws(StoreError) -> [JobRecord] {
+        try store.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE product_id = ? ORDER BY seq"),
+                             arguments: [productID]).map(Self.record)
+        }
     }
 
     public func counts() throws(StoreError) -> [JobStatus: Int] {
@@ -169,26 +181,34 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
-    public func purge(finishedBefore cutoff: Date) throws(StoreError) -> Int {
+    public func purge(finishedBefore cutoff: Date) throws(StoreError) -> PurgeResult {
         try store.write { db in
             let cut = cutoff.timeIntervalSince1970
-            try db.execute(sql: """
-                DELETE FROM upload WHERE id IN (SELECT upload_id FROM job
-                    WHERE status IN ('succeeded', 'failed') AND finished_at < ? AND upload_id IS NOT NULL)
+            let digests = try String?.fetchAll(db, sql: """
+                DELETE FROM job WHERE status IN ('succeeded', 'failed') AND finished_at < ? RETURNING image_digest
                 """, arguments: [cut])
-            try db.execute(sql: "DELETE FROM job WHERE status IN ('succeeded', 'failed') AND finished_at < ?", arguments: [cut])
-            return db.changesCount
+            var result = PurgeResult(jobs: digests.count)
+            for digest in Set(digests.compactMap { $0 }) { try SQLiteProductStore.releaseOriginal(digest, in: db) }
+            // A tombstone must outlive every job older than it that could still complete.
+            try db.execute(sql: """
+                DELETE FROM tombstone WHERE deleted_at < ? AND NOT EXISTS (
+                    SELECT 1 FROM job WHERE job.product_id = tombstone.product_id AND job.seq < tombstone.seq
+                        AND job.status IN ('queued', 'processing'))
+                """, arguments: [cut])
+            result.tombstones = db.changesCount
+            return result
         }
     }
 
     static func record(_ row: Row) -> JobRecord {
-        let finished: Double? = row["finished_at"]
+        let finished: Double? = row["finished_at"], claimed: Double? = row["claimed_at"]
         return JobRecord(
             id: row["id"], sequence: row["seq"],
             request: IndexRequest(productID: row["product_id"], name: row["name"], description: row["description"],
                                   metadata: row["metadata"]),
             status: JobStatus(rawValue: row["status"]) ?? .failed, attempts: row["attempts"], error: row["error"],
             workerID: row["worker_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            claimedAt: claimed.map(Date.init(timeIntervalSince1970:)),
             finishedAt: finished.map(Date.init(timeIntervalSince1970:)))
     }
 }

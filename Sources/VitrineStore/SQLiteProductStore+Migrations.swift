@@ -79,6 +79,56 @@ extension SQLiteProductStore {
                 );
                 """)
         }
+        migrator.registerMigration("v5: originals kept, tombstones, fenced claims") { db in
+            // Uploaded images are kept once per digest for as long as a product or a job uses them
+            // (so `reindex` can re-embed them); a delete leaves a tombstone in the write order; the
+            // job table is rebuilt to refer to its image by digest and to record its claim time.
+            try db.execute(sql: """
+                CREATE TABLE original (
+                    id INTEGER PRIMARY KEY,
+                    digest TEXT NOT NULL UNIQUE,
+                    bytes BLOB NOT NULL
+                );
+                INSERT OR IGNORE INTO original (digest, bytes) SELECT digest, bytes FROM upload ORDER BY id;
+                CREATE TABLE job_v5 (
+                    id TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL UNIQUE,
+                    product_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    metadata TEXT NOT NULL DEFAULT '',
+                    image_digest TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'succeeded', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    error TEXT,
+                    worker_id TEXT,
+                    lease_until DOUBLE,
+                    claimed_at DOUBLE,
+                    available_at DOUBLE NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    finished_at DOUBLE
+                );
+                INSERT INTO job_v5 (id, seq, product_id, name, description, metadata, image_digest, status, attempts,
+                                    max_attempts, error, worker_id, lease_until, available_at, created_at, finished_at)
+                    SELECT job.id, seq, product_id, name, description, metadata, upload.digest, status, attempts,
+                           max_attempts, error, worker_id, lease_until, available_at, created_at, finished_at
+                    FROM job LEFT JOIN upload ON upload.id = job.upload_id;
+                DROP TABLE job;
+                DROP TABLE upload;
+                ALTER TABLE job_v5 RENAME TO job;
+                CREATE INDEX job_order ON job(status, seq);
+                CREATE INDEX job_finished ON job(finished_at) WHERE finished_at IS NOT NULL;
+                CREATE INDEX job_image ON job(image_digest);
+                CREATE INDEX job_product ON job(product_id, seq);
+                CREATE INDEX product_image ON product(image_digest) WHERE image_digest IS NOT NULL;
+                CREATE TABLE tombstone (
+                    product_id TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL,
+                    deleted_at DOUBLE NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -49,9 +49,13 @@ public final class SQLiteProductStore: ProductStore {
         try Int64.fetchOne(db.cachedStatement(sql: "UPDATE write_sequence SET value = value + 1 RETURNING value")) ?? 0
     }
 
-    /// Inserts or replaces one product as write number `sequence` (inside the caller's transaction).
+    /// Inserts or replaces one product as write number `sequence` (inside the caller's transaction):
+    /// its thumbnail follows, a tombstone older than the write goes, and an original image no product
+    /// or job uses any more is removed.
     static func upsert(_ product: ProductRecord, sequence: Int64, in db: Database) throws {
         let now = Timestamp.text(Date())
+        let previous = try String?.fetchOne(db.cachedStatement(sql: "SELECT image_digest FROM product WHERE product_id = ?"),
+                                            arguments: [product.productID]) ?? nil
         let statement = try db.cachedStatement(sql: """
             INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest,
                              image_path, image_width, image_height, model, fused, image_vector,
@@ -81,6 +85,33 @@ public final class SQLiteProductStore: ProductStore {
         } else {
             try db.cachedStatement(sql: "DELETE FROM thumbnail WHERE product = ?").execute(arguments: [rowID])
         }
+        try db.cachedStatement(sql: "DELETE FROM tombstone WHERE product_id = ? AND seq < ?")
+            .execute(arguments: [product.productID, sequence])
+        if let previous, previous != product.imageDigest { try releaseOriginal(previous, in: db) }
+    }
+
+    /// Keeps an uploaded image's bytes once per digest (inside the caller's transaction).
+    static func keepOriginal(_ bytes: Data, digest: String, in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO original (digest, bytes) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING")
+            .execute(arguments: [digest, bytes])
+    }
+
+    /// Removes the original image `digest` when no product made from an upload and no job uses it any more.
+    static func releaseOriginal(_ digest: String, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            DELETE FROM original WHERE digest = ?1
+                AND NOT EXISTS (SELECT 1 FROM product WHERE image_digest = ?1 AND image_path IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM job WHERE image_digest = ?1)
+            """).execute(arguments: [digest])
+    }
+
+    /// The newest write that decided a product's fate: its stored write, or the tombstone of its
+    /// delete (0 when neither exists).
+    static func lastWrite(of productID: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT MAX(COALESCE((SELECT applied_seq FROM product WHERE product_id = ?1), 0),
+                       COALESCE((SELECT seq FROM tombstone WHERE product_id = ?1), 0))
+            """), arguments: [productID]) ?? 0
     }
 
     public func product(id: String) throws(StoreError) -> ProductRecord? {
@@ -105,8 +136,68 @@ public final class SQLiteProductStore: ProductStore {
 
     public func delete(id: String) throws(StoreError) -> Bool {
         try write { db in
-            try db.execute(sql: "DELETE FROM product WHERE product_id = ?", arguments: [id])
-            return db.changesCount > 0
+            let image = try Row.fetchOne(db.cachedStatement(sql: "SELECT image_digest FROM product WHERE product_id = ?"),
+                                         arguments: [id])
+            let pending = try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM job WHERE product_id = ? AND status IN ('queued', 'processing'))
+                """), arguments: [id]) ?? false
+            guard image != nil || pending else { return false }
+            // The tombstone takes the delete's place in the write order: an older job or write never
+            // brings the product back; a newer one does (and removes the tombstone).
+            let sequence = try Self.nextSequence(db)
+            try db.cachedStatement(sql: "DELETE FROM product WHERE product_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: """
+                INSERT INTO tombstone (product_id, seq, deleted_at) VALUES (?, ?, ?)
+                ON CONFLICT(product_id) DO UPDATE SET seq = excluded.seq, deleted_at = excluded.deleted_at
+                """).execute(arguments: [id, sequence, Date().timeIntervalSince1970])
+            if let digest: String = image?["image_digest"] { try Self.releaseOriginal(digest, in: db) }
+            return true
+        }
+    }
+
+    public func tombstone(productID: String) throws(StoreError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM tombstone WHERE product_id = ?"), arguments: [productID])
+        }
+    }
+
+    public func originalImage(digest: String) throws(StoreError) -> Data? {
+        try read { db in
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM original WHERE digest = ?"), arguments: [digest])
+        }
+    }
+
+    public func products(ids: [String]) throws(StoreError) -> [String: ProductRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try read { db in
+            var rows: [Row] = []
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(start + 500, ids.count)])
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                rows += try Row.fetchAll(db, sql: "SELECT * FROM product WHERE product_id IN (\(placeholders))",
+                                         arguments: StatementArguments(slice))
+            }
+            return rows
+        }
+        var result: [String: ProductRecord] = [:]
+        for row in rows {
+            let record = try Self.record(row)
+            result[record.productID] = record
+        }
+        return result
+    }
+
+    public func replace(_ products: [ProductRecord]) throws(StoreError) -> [Bool] {
+        guard !products.isEmpty else { return [] }
+        return try write { db in
+            try products.map { product in
+                guard let sequence = product.sequence else { return false }
+                let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT applied_seq FROM product WHERE product_id = ?"),
+                                                 arguments: [product.productID])
+                guard current == sequence else { return false } // written or deleted meanwhile: that write stands
+                try Self.upsert(product, sequence: sequence, in: db)
+                return true
+            }
         }
     }
 
@@ -186,9 +277,10 @@ public final class SQLiteProductStore: ProductStore {
         return result
     }
 
-    public func productIDs(withModelOtherThan model: String) throws(StoreError) -> [String] {
+    public func productIDs(withModelOtherThan model: String?) throws(StoreError) -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT product_id FROM product WHERE model <> ? ORDER BY id", arguments: [model])
+            guard let model else { return try String.fetchAll(db, sql: "SELECT product_id FROM product ORDER BY id") }
+            return try String.fetchAll(db, sql: "SELECT product_id FROM product WHERE model <> ? ORDER BY id", arguments: [model])
         }
     }
 
@@ -230,7 +322,8 @@ public final class SQLiteProductStore: ProductStore {
             imageWidth: row["image_width"],
             imageHeight: row["image_height"], model: row["model"], fused: try VectorBlob.decode(fused),
             image: try image.map { (data) throws(StoreError) in try VectorBlob.decode(data) },
-            text: text.isEmpty ? try VectorBlob.decode(fused) : try VectorBlob.decode(text), createdAt: row["created_at"], updatedAt: row["updated_at"])
+            text: text.isEmpty ? try VectorBlob.decode(fused) : try VectorBlob.decode(text), createdAt: row["created_at"], updatedAt: row["updated_at"],
+            sequence: row["applied_seq"])
     }
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {

@@ -56,15 +56,16 @@ struct JobQueueTests {
         let (_, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.enqueue(queue, "r1", attempts: 3)
-        _ = try #require(try queue.claim(workerID: "busy", lease: 0.3))
+        let claim = try #require(try queue.claim(workerID: "busy", lease: 0.3)).claim
+        #expect(claim.jobID == job.id && claim.attempt == 1)
         for _ in 0..<3 {
             Thread.sleep(forTimeInterval: 0.15)
-            #expect(try queue.renew(jobID: job.id, workerID: "busy", lease: 0.3))
+            #expect(try queue.renew(claim, lease: 0.3))
         }
         // 0.45 s after the claim: past the first lease, still held.
         #expect(try queue.claim(workerID: "other", lease: 10) == nil, "a renewed lease keeps the job")
-        #expect(try !queue.renew(jobID: job.id, workerID: "other", lease: 10), "only the holder renews")
-        #expect(try queue.complete(jobID: job.id, workerID: "busy", product: TestCatalog.record("r1")) == .applied)
+        #expect(try !queue.renew(JobClaim(jobID: job.id, workerID: "other", attempt: 1), lease: 10), "only the holder renews")
+        #expect(try queue.complete(claim, product: TestCatalog.record("r1")) == .applied)
     }
 
     @Test("a job whose worker died is taken by another once its lease expires; too many deaths fail it")
@@ -79,7 +80,8 @@ struct JobQueueTests {
         let taken = try #require(try queue.claim(workerID: "w2", lease: 0.2))
         #expect(taken.job.id == job.id && taken.job.attempts == 2)
         // The dead worker comes back: it lost the lease and must not write.
-        #expect(try queue.complete(jobID: job.id, workerID: "dead", product: TestCatalog.record("m1")) == .leaseLost)
+        #expect(try queue.complete(dead.claim, product: TestCatalog.record("m1")) == .leaseLost)
+        #expect(taken.claim.attempt == 2 && taken.job.claimedAt != nil)
         Thread.sleep(forTimeInterval: 0.3)
         #expect(try queue.claim(workerID: "w3", lease: 10) == nil, "two attempts used: it fails instead")
         let failed = try #require(try queue.job(id: job.id))
@@ -91,13 +93,15 @@ struct JobQueueTests {
         let (_, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.enqueue(queue, "m1", attempts: 2)
-        _ = try queue.claim(workerID: "w1", lease: 10)
-        try queue.fail(jobID: job.id, workerID: "w1", error: "database busy", permanent: false, retryAfter: 0.2)
+        let first = try #require(try queue.claim(workerID: "w1", lease: 10)).claim
+        try queue.fail(first, error: "database busy", permanent: false, retryAfter: 0.2)
         #expect(try queue.job(id: job.id)?.status == .queued)
         #expect(try queue.claim(workerID: "w1", lease: 10) == nil, "not before its retry time")
         Thread.sleep(forTimeInterval: 0.25)
-        _ = try #require(try queue.claim(workerID: "w1", lease: 10))
-        try queue.fail(jobID: job.id, workerID: "w1", error: "database busy", permanent: false, retryAfter: 0)
+        let second = try #require(try queue.claim(workerID: "w1", lease: 10)).claim
+        try queue.fail(first, error: "a stale claim", permanent: true, retryAfter: 0)
+        #expect(try queue.job(id: job.id)?.status == .processing, "a stale claim cannot fail the job")
+        try queue.fail(second, error: "database busy", permanent: false, retryAfter: 0)
         #expect(try queue.job(id: job.id)?.status == .failed)
         #expect(JobWorker.backoff(attempt: 1) == 0.5 && JobWorker.backoff(attempt: 3) == 2 && JobWorker.backoff(attempt: 20) == 30)
     }
@@ -114,7 +118,7 @@ struct JobQueueTests {
         #expect(claimedOld.job.id == old.id)
         try worker.runOnce()
         #expect(try store.product(id: "m1")?.name == "Nouveau")
-        #expect(try queue.complete(jobID: old.id, workerID: "slow", product: TestCatalog.record("m1", name: "Ancien")) == .superseded)
+        #expect(try queue.complete(claimedOld.claim, product: TestCatalog.record("m1", name: "Ancien")) == .superseded)
         #expect(try store.product(id: "m1")?.name == "Nouveau")
         #expect(try queue.job(id: old.id)?.status == .succeeded)
         // A direct write after a queued job also wins over it.
@@ -134,7 +138,7 @@ struct JobQueueTests {
         let bad = try Self.enqueue(queue, "bad", image: Self.broken).id
         let claimed = try queue.claim(workerID: "w1", lease: 30, limit: 4)
         #expect(claimed.map(\.job.id) == Array(ids.prefix(4)))
-        for job in claimed { try queue.release(jobID: job.job.id, workerID: "w1") }
+        try queue.release(claimed.map(\.claim))
         try JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1", batchSize: 8).runOnce()
         #expect(try store.count() == 5)
         #expect(try queue.job(id: bad)?.status == .failed, "one bad upload fails alone; the batch still commits")
@@ -145,12 +149,12 @@ struct JobQueueTests {
         let (store, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.enqueue(queue, "m1")
-        _ = try queue.claim(workerID: "w1", lease: 30)
-        try queue.release(jobID: job.id, workerID: "w1")
+        let claim = try #require(try queue.claim(workerID: "w1", lease: 30)).claim
+        try queue.release(claim)
         #expect(try queue.job(id: job.id)?.status == .queued && queue.job(id: job.id)?.attempts == 0)
         try JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1").runOnce()
-        #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(-60)) == 0, "too recent")
-        #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(1)) == 1)
+        #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(-60)).jobs == 0, "too recent")
+        #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(1)).jobs == 1)
         #expect(try queue.job(id: job.id) == nil)
         #expect(try store.product(id: "m1") != nil, "purging jobs never touches products")
     }

@@ -14,11 +14,36 @@ struct StoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let queue = try DatabaseQueue(path: store.path)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index", "v4: thumbnails"])
+        #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index", "v4: thumbnails",
+                           "v5: originals kept, tombstones, fenced claims"])
         let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new
         #expect(try store.count() == 0)
+    }
+
+    @Test("v5 moves a v4 database's pending uploads into the kept originals, and its jobs still run")
+    func migrationFromV4() throws {
+        let folder = try TestCatalog.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("v4.sqlite").path
+        let old = try DatabasePool(path: path)
+        try SQLiteProductStore.migrator.migrate(old, upTo: "v4: thumbnails")
+        let photo = JobQueueTests.photo, digest = Digest.sha256(photo)
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO upload (id, bytes, digest) VALUES (1, ?, ?)", arguments: [photo, digest])
+            try db.execute(sql: """
+                INSERT INTO job (id, seq, product_id, name, upload_id, status, attempts, max_attempts, available_at, created_at)
+                VALUES ('j1', 1, 'm1', 'Mug', 1, 'queued', 0, 3, 0, 0)
+                """)
+            try db.execute(sql: "UPDATE write_sequence SET value = 1")
+        }
+        try old.close()
+        let store = try SQLiteProductStore(path: path)
+        #expect(try store.originalImage(digest: digest) == photo)
+        let queue = SQLiteJobQueue(store: store)
+        let claimed = try #require(try queue.claim(workerID: "w", lease: 10))
+        #expect(claimed.job.id == "j1" && claimed.image == photo && claimed.imageDigest == digest)
     }
 
     @Test("upsert, get, replace (keeping the creation time), delete")

@@ -9,34 +9,27 @@ import VitrineTestSupport
 final class RenewalFailingQueue: JobQueue {
     let inner: SQLiteJobQueue
     init(_ inner: SQLiteJobQueue) { self.inner = inner }
-    func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
-        try inner.enqueue(request, image: image, imageDigest: imageDigest, maxAttempts: maxAttempts)
-    }
     func enqueue(_ uploads: [Upload], maxAttempts: Int) throws(StoreError) -> [JobRecord] { try inner.enqueue(uploads, maxAttempts: maxAttempts) }
-    func claim(workerID: String, lease: TimeInterval) throws(StoreError) -> ClaimedJob? { try inner.claim(workerID: workerID, lease: lease) }
     func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob] {
         try inner.claim(workerID: workerID, lease: lease, limit: limit)
     }
-    func renew(jobID: String, workerID: String, lease: TimeInterval) throws(StoreError) -> Bool {
+    func renew(_ claims: [JobClaim], lease: TimeInterval) throws(StoreError) -> [Bool] {
         throw StoreError(.failed, "the database is locked (a test)")
-    }
-    func complete(jobID: String, workerID: String, product: ProductRecord) throws(StoreError) -> JobCompletion {
-        try inner.complete(jobID: jobID, workerID: workerID, product: product)
     }
     /// Signalled by the test when a renewal failure has been reported.
     let reported = DispatchSemaphore(value: 0)
-    func complete(_ results: [(jobID: String, product: ProductRecord)], workerID: String) throws(StoreError) -> [JobCompletion] {
+    func complete(_ results: [(claim: JobClaim, product: ProductRecord)]) throws(StoreError) -> [JobCompletion] {
         _ = reported.wait(timeout: .now() + 20) // held until a renewal has been due and failed
-        return try inner.complete(results, workerID: workerID)
+        return try inner.complete(results)
     }
-    func fail(jobID: String, workerID: String, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
-        try inner.fail(jobID: jobID, workerID: workerID, error: error, permanent: permanent, retryAfter: retryAfter)
+    func fail(_ claim: JobClaim, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
+        try inner.fail(claim, error: error, permanent: permanent, retryAfter: retryAfter)
     }
-    func release(jobID: String, workerID: String) throws(StoreError) { try inner.release(jobID: jobID, workerID: workerID) }
+    func release(_ claims: [JobClaim]) throws(StoreError) { try inner.release(claims) }
     func job(id: String) throws(StoreError) -> JobRecord? { try inner.job(id: id) }
     func counts() throws(StoreError) -> [JobStatus: Int] { try inner.counts() }
     func recentFailures(limit: Int) throws(StoreError) -> [JobRecord] { try inner.recentFailures(limit: limit) }
-    func purge(finishedBefore cutoff: Date) throws(StoreError) -> Int { try inner.purge(finishedBefore: cutoff) }
+    func purge(finishedBefore cutoff: Date) throws(StoreError) -> PurgeResult { try inner.purge(finishedBefore: cutoff) }
 }
 
 @Suite("Worker failures are reported")
