@@ -113,12 +113,21 @@ let package = Package(
                 "VitrineCatalog",
                 "VitrineStore",
                 "VitrineProbe",
+                "VitrineChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Clients that behave as hostile, slow or careless ones do, for tests and benchmarks:
         // raw HTTP/1.1 over sockets, a seeded request fuzzer, byte mutations, a seeded generator.
         .target(name: "VitrineProbe"),
+        // Crash and race runs against the real `vitrine` processes (workers killed, a server killed,
+        // a writer killed mid-transaction, a worker stopped past its lease, SIGTERM under load):
+        // the tests run them small, `vitrine-bench chaos` in full.
+        .target(
+            name: "VitrineChaos",
+            dependencies: ["VitrineProbe", "VitrineStore", "VitrineCatalog", "VitrineEmbedding",
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Helpers shared by the test targets (repository paths; re-exports VitrineProbe).
         .target(
             name: "VitrineTestSupport",
@@ -149,7 +158,8 @@ let package = Package(
         ),
         .testTarget(
             name: "VitrineCLITests",
-            dependencies: ["VitrineCLI", "VitrineImaging", "VitrineCatalog", "VitrineStore", "VitrineTestSupport"]
+            dependencies: ["VitrineCLI", "VitrineImaging", "VitrineCatalog", "VitrineStore", "VitrineChaos", "VitrineTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

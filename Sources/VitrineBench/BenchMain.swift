@@ -8,6 +8,7 @@ struct BenchMain: AsyncParsableCommand {
         commandName: "vitrine-bench",
         abstract: "Vitrine's benchmarks (build with -c release).",
         subcommands: [DecodeBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, SearchBenchmark.self, DuplicatesBenchmark.self,
-                      HTTPBenchmark.self, ThumbnailBenchmark.self, FuzzBenchmark.self, HostileBenchmark.self]
+                      HTTPBenchmark.self, ThumbnailBenchmark.self, FuzzBenchmark.self, HostileBenchmark.self,
+                      ChaosBenchmark.self]
     )
 }

@@ -40,6 +40,9 @@ struct IndexCatalogCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
+    @Flag(help: "Report progress on standard error as one JSON line after each committed batch: {\"progress\": {\"done\": rows handled, \"total\", \"failed\", \"seconds\"}}; rows up to `done` that did not fail are stored.")
+    var progressJSON = false
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
@@ -52,7 +55,8 @@ struct IndexCatalogCommand: ParsableCommand {
                                      limits: try fieldLimits.fieldLimits())
         let failuresPath = failures ?? URL(fileURLWithPath: catalog).deletingPathExtension().lastPathComponent + ".failures.jsonl"
         let failureLog = FailureLog(path: failuresPath)
-        let summary = try Self.index(catalog, imagesRoot: imagesRoot, with: indexer, label: "indexing", onFailure: failureLog.append)
+        let summary = try Self.index(catalog, imagesRoot: imagesRoot, with: indexer, label: "indexing", progressJSON: progressJSON,
+                                     onFailure: failureLog.append)
         failureLog.close()
         SummaryPrinter.print(summary, json: json, failuresPath: summary.failed > 0 ? failuresPath : nil)
         if summary.interrupted { throw ExitCode(130) }
@@ -64,11 +68,11 @@ extension IndexCatalogCommand {
     /// Indexes `catalog` with a progress display; Ctrl-C stops it after the batch in hand
     /// (the summary says so). Shared by `index-catalog` and `serve --catalog`.
     static func index(_ catalog: String, imagesRoot: String?, with indexer: CatalogIndexer, label: String,
-                      onFailure: (RowFailure) -> Void) throws -> IndexSummary {
+                      progressJSON: Bool = false, onFailure: (RowFailure) -> Void) throws -> IndexSummary {
         let stop = StopFlag()
         let signals = Interruption.install(stop)
         defer { signals.forEach { $0.cancel() } }
-        let progress = ProgressReporter(label: label)
+        let progress = ProgressReporter(label: label, json: progressJSON)
         defer { progress.finish() }
         do throws(CatalogError) {
             return try indexer.index(catalogPath: catalog, imagesRoot: imagesRoot, stop: stop,

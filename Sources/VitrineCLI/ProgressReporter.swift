@@ -8,10 +8,22 @@ final class ProgressReporter: @unchecked Sendable {
     private var lastLine = Date.distantPast
     private var printedEnd = false
     private let label: String
+    private let json: Bool
 
-    init(label: String) { self.label = label }
+    /// `json`: one JSON object per update (each after a committed batch), for programs that follow a run.
+    init(label: String, json: Bool = false) {
+        self.label = label
+        self.json = json
+    }
 
     func update(_ progress: IndexProgress) {
+        if json {
+            var fields: [(String, JSONValue)] = [("done", .int(progress.done)), ("failed", .int(progress.failed)),
+                                                 ("seconds", .double((progress.elapsed * 1000).rounded() / 1000))]
+            if let total = progress.total { fields.insert(("total", .int(total)), at: 1) }
+            FileHandle.standardError.write(Data((JSONValue.object([("progress", .object(fields))]).rendered + "\n").utf8))
+            return
+        }
         let rate = progress.elapsed > 0 ? Double(progress.done) / progress.elapsed : 0
         let total = progress.total ?? 0
         let eta = rate > 0 && total > progress.done ? Double(total - progress.done) / rate : 0
@@ -30,7 +42,7 @@ final class ProgressReporter: @unchecked Sendable {
     }
 
     func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal && !json { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -250,14 +250,8 @@ public struct RequestFuzzer {
     }
 
     private func multipartBody(_ parts: [(String, String?, [UInt8])], boundary: String) -> [UInt8] {
-        var body: [UInt8] = []
-        for (name, filename, value) in parts {
-            var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\""
-            if let filename { head += "; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream" }
-            head += "\r\n\r\n"
-            body += Array(head.utf8) + value + Array("\r\n".utf8)
-        }
-        body += Array("--\(boundary)--\r\n".utf8)
-        return body
+        Multipart.body(parts.map { name, filename, value in
+            filename.map { Multipart.Part.file(name, filename: $0, value) } ?? Multipart.Part(name: name, filename: nil, contentType: "", value: value)
+        }, boundary: boundary)
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+import VitrineProbe
+
+/// A `vitrine serve` child on a fixed port (so clients find it again after a restart).
+final class ChaosServer {
+    let setup: ChaosSetup
+    let db: String
+    let port: Int
+    let arguments: [String]
+    private(set) var process: ChildProcess?
+    private var starts = 0
+
+    init(_ setup: ChaosSetup, db: String, arguments: [String]) {
+        self.setup = setup
+        self.db = db
+        self.arguments = arguments
+        port = ChildProcess.freePort()
+    }
+
+    /// Starts it and waits until /health answers (at most `timeout` seconds).
+    func start(timeout: TimeInterval = 60) throws {
+        starts += 1
+        let process = try ChildProcess(setup.binary, ["serve", "--db", db, "--port", String(port), "--model", setup.model.path] + arguments,
+                                       log: setup.folder.appendingPathComponent("serve.log"))
+        self.process = process
+        let healthy = ChaosSetup.waitFor(timeout) {
+            guard process.isRunning else { return true }
+            return (try? RawHTTP.send(port: port, RawHTTP.request("GET", "/health"), timeout: 2))??.status == 200
+        }
+        guard healthy, process.isRunning else {
+            throw ChaosError("vitrine serve did not become healthy (start \(starts), \(process.ending)): \(process.log.suffix(2000))")
+        }
+    }
+}
+
+/// A chaos run that could not be carried out (not a finding about Vitrine).
+public struct ChaosError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The outcome of one client request.
+enum RequestOutcome {
+    /// The server answered (its status; for a 202, the job id).
+    case answered(status: Int, jobID: String?)
+    /// The connection was refused: the server was down; nothing was sent.
+    case refused
+    /// Sent, and the connection ended without a complete response.
+    case unanswered(String)
+}
+
+/// Clients that index products as fast as the server answers: synchronous writes and uploads, alternately.
+final class ChaosClients: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopFlag = false
+    private(set) var sent: [String: (upload: Bool, sentAt: Date)] = [:]
+    private(set) var outcomes: [String: (outcome: RequestOutcome, at: Date)] = [:]
+    private var threads: [Thread] = []
+    private let finished = DispatchGroup()
+
+    /// Starts `count` client threads against `port`.
+    init(count: Int, port: Int, images: [Data], prefix: String) {
+        for client in 0..<count {
+            finished.enter()
+            let thread = Thread { [self] in
+                var number = 0
+                while !isStopped {
+                    number += 1
+                    let upload = number % 2 == 0
+                    let id = "\(prefix)\(client)-\(number)"
+                    let name = "Produit \(id)"
+                    let request = upload
+                        ? Multipart.uploadRequest(productID: id, name: name, image: [UInt8](images[number % images.count]))
+                        : RawHTTP.request("POST", "/api/v1/index-product",
+                                          headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                          body: Array("product_id=\(id)&name=\(name.replacingOccurrences(of: " ", with: "+"))".utf8))
+                    record(id, upload: upload)
+                    let outcome = Self.send(request, port: port)
+                    finish(id, outcome)
+                    if case .refused = outcome { usleep(20_000) }
+                }
+                finished.leave()
+            }
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    private var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopFlag }
+    private func record(_ id: String, upload: Bool) { lock.lock(); sent[id] = (upload, Date()); lock.unlock() }
+    private func finish(_ id: String, _ outcome: RequestOutcome) { lock.lock(); outcomes[id] = (outcome, Date()); lock.unlock() }
+
+    /// Stops the clients (each finishes its request in hand).
+    func stop() {
+        lock.lock(); stopFlag = true; lock.unlock()
+        _ = finished.wait(timeout: .now() + 60)
+    }
+
+    static func send(_ request: [UInt8], port: Int) -> RequestOutcome {
+        let connection: RawHTTPConnection
+        do { connection = try RawHTTPConnection(port: port) } catch { return .refused }
+        guard connection.send(request) else { return .unanswered("the connection closed while the request was sent") }
+        do {
+            guard let response = try connection.readResponse(timeout: 30) else { return .unanswered("closed without a response") }
+            var jobID: String?
+            if response.status == 202,
+               let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
+                jobID = object["job_id"] as? String
+            }
+            return .answered(status: response.status, jobID: jobID)
+        } catch {
+            return .unanswered("\(error)")
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import VitrineCatalog
+import VitrineEmbedding
+import VitrineProbe
+import VitrineStore
+
+/// Worker processes killed again and again while they work: uploads arrive in
+/// bursts, three `vitrine worker` processes share the queue, and one of them is
+/// SIGKILLed every few seconds and started again. Afterwards every job must have
+/// succeeded, every product be stored once with its newest write, and the jobs
+/// the killed workers held must have been taken over.
+public enum WorkerChaos {
+    /// How hard to shake.
+    public struct Configuration: Sendable {
+        /// Jobs enqueued in all (some products get two writes: the newer must win).
+        public var jobs = 10_000
+        /// `vitrine worker` processes.
+        public var workers = 3
+        /// Seconds between kills (uniform).
+        public var killEvery: ClosedRange<Double> = 2...5
+        /// Kills at least (the run goes on until there were this many and every job is done).
+        public var minimumKills = 50
+        /// The workers' lease, seconds.
+        public var lease: Double = JobWorker.defaultLease
+        /// Jobs per burst of uploads.
+        public var burst = 250
+        /// Products whose stored vector is recomputed and compared exactly.
+        public var vectorChecks = 200
+        /// The longest the run may take, seconds.
+        public var timeout: Double = 900
+
+        /// The defaults (the full run).
+        public init() {}
+    }
+
+    /// What happened.
+    public struct Report: Sendable {
+        /// Jobs enqueued, and those that succeeded.
+        public var jobs = 0, succeeded = 0
+        /// SIGKILLs sent.
+        public var kills = 0
+        /// Jobs claimed more than once (a killed worker's jobs taken over).
+        public var takenOver = 0
+        /// Products that should be stored and are not, or whose job failed.
+        public var lost = 0
+        /// Product rows beyond one per id.
+        public var duplicates = 0
+        /// Products stored with another write than their newest (name, image or vector).
+        public var stale = 0
+        /// Seconds from a kill to the last of the jobs its worker held being claimed again, per kill that held jobs.
+        public var recoveries: [Double] = []
+        /// Wall-clock seconds.
+        public var seconds = 0.0
+        /// Everything that went wrong, in words (empty: the run passed).
+        public var problems: [String] = []
+
+        /// One paragraph of figures.
+        public var summary: String {
+            let recovery = recoveries.isEmpty ? "no kill caught a worker holding jobs"
+                : String(format: "recovery after a kill: median %.2f s, max %.2f s over %d kills that held jobs",
+                         ChaosSetup.median(recoveries), recoveries.max() ?? 0, recoveries.count)
+            return "workers: \(jobs) jobs, \(kills) SIGKILLs in \(String(format: "%.0f", seconds)) s; succeeded \(succeeded), taken over \(takenOver), lost \(lost), duplicates \(duplicates), stale \(stale); \(recovery)"
+        }
+    }
+
+    /// One planned write: job `index` writes product `productID` with `name` and image `image`.
+    struct Write {
+        var productID: String
+        var name: String
+        var image: Int
+    }
+
+    /// Runs it. `log` hears of each kill.
+    public static func run(_ setup: ChaosSetup, _ configuration: Configuration, log: @escaping @Sendable (String) -> Void = { _ in })
+        throws -> Report {
+        let started = Date()
+        var report = Report()
+        report.jobs = configuration.jobs
+        let db = setup.folder.appendingPathComponent("chaos-workers.sqlite").path
+        let store = try SQLiteProductStore(path: db)
+        let queue = SQLiteJobQueue(store: store)
+        // A fifth of the products get a second, newer write with another image.
+        let productCount = max(1, configuration.jobs * 4 / 5)
+        let writes = (0..<configuration.jobs).map { index in
+            Write(productID: "c\(index % productCount)", name: "Produit \(index)", image: (index * 7 + index / productCount) % setup.images.count)
+        }
+        let digests = setup.images.map { Digest.sha256($0) }
+
+        // Uploads arrive in bursts spread over the time the kills take.
+        let plannedSeconds = Double(configuration.minimumKills) * (configuration.killEvery.lowerBound + configuration.killEvery.upperBound) / 2
+        let bursts = max(1, (configuration.jobs + configuration.burst - 1) / configuration.burst)
+        let producer = Thread {
+            for burst in 0..<bursts {
+                let due = started.addingTimeInterval(plannedSeconds * 0.9 * Double(burst) / Double(bursts))
+                if due > Date() { Thread.sleep(until: due) }
+                let range = (burst * configuration.burst)..<min(configuration.jobs, (burst + 1) * configuration.burst)
+                let uploads = range.map { index in
+                    Upload(request: IndexRequest(productID: writes[index].productID, name: writes[index].name),
+                           image: setup.images[writes[index].image], imageDigest: digests[writes[index].image])
+                }
+                do { _ = try queue.enqueue(uploads, maxAttempts: 5) } catch { log("enqueue failed: \(error)") }
+            }
+        }
+        producer.start()
+
+        func start(_ index: Int, generation: Int) throws -> ChildProcess {
+            try ChildProcess(setup.binary, ["worker", "--worker-id", "w\(index)", "--db", db, "--lease", String(configuration.lease),
+                                            "--model", setup.model.path],
+                             log: setup.folder.appendingPathComponent("worker-\(index).log"))
+        }
+        var workers = try (0..<configuration.workers).map { try start($0, generation: 0) }
+        defer { for worker in workers { worker.killNow() } }
+
+        struct Kill { var time: Date; var held: [(id: String, attempts: Int)] }
+        var kills: [Kill] = []
+        var random = SeededGenerator(state: setup.seed)
+        let reader = try DatabaseQueue(path: db)
+        func finished() throws -> Int {
+            try reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status IN ('succeeded', 'failed')") ?? 0 }
+        }
+        let deadline = started.addingTimeInterval(configuration.timeout)
+        while Date() < deadline {
+            let done = try finished()
+            if kills.count >= configuration.minimumKills && done >= configuration.jobs { break }
+            Thread.sleep(forTimeInterval: Double.random(in: configuration.killEvery, using: &random))
+            if kills.count >= configuration.minimumKills { continue } // enough kills: let the queue drain
+            let victim = Int.random(in: 0..<workers.count, using: &random)
+            let held = try reader.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, attempts FROM job WHERE status = 'processing' AND worker_id = ?",
+                                 arguments: ["w\(victim)"]).map { (id: $0["id"] as String, attempts: $0["attempts"] as Int) }
+            }
+            workers[victim].send(SIGKILL)
+            let time = Date()
+            workers[victim].wait(timeout: 30)
+            kills.append(Kill(time: time, held: held))
+            log("kill \(kills.count): w\(victim) held \(held.count) jobs; \(done)/\(configuration.jobs) finished")
+            workers[victim] = try start(victim, generation: kills.count)
+        }
+        report.kills = kills.count
+        for worker in workers {
+            worker.send(SIGTERM)
+            if !worker.wait(timeout: 30) || !worker.exitedCleanly {
+                report.problems.append("a worker did not stop cleanly on SIGTERM (\(worker.ending))")
+            }
+        }
+        report.seconds = Date().timeIntervalSince(started)
+
+        // Every job, every product, every takeover.
+        let jobs = try reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, product_id, name, status, attempts, claimed_at, error FROM job")
+        }
+        var byID: [String: Row] = [:]
+        for job in jobs { byID[job["id"]] = job }
+        report.succeeded = jobs.filter { ($0["status"] as String) == "succeeded" }.count
+        report.takenOver = jobs.filter { ($0["attempts"] as Int) > 1 }.count
+        let failed = jobs.filter { ($0["status"] as String) != "succeeded" }
+        if jobs.count != configuration.jobs { report.problems.append("\(jobs.count) jobs stored, \(configuration.jobs) enqueued") }
+        for job in failed.prefix(5) {
+            report.problems.append("job \(job["id"] as String) ended \(job["status"] as String): \(job["error"] as String? ?? "")")
+        }
+        for kill in kills {
+            let samples = kill.held.compactMap { held -> Double? in
+                guard let job = byID[held.id], (job["attempts"] as Int) == held.attempts + 1,
+                      let claimed = job["claimed_at"] as Double? else { return nil }
+                return claimed - kill.time.timeIntervalSince1970
+            }
+            if let slowest = samples.max() { report.recoveries.append(slowest) }
+        }
+        if report.takenOver == 0 { report.problems.append("no job was taken over: the kills never caught a worker at work") }
+        if report.kills < configuration.minimumKills {
+            report.problems.append("only \(report.kills) kills before the timeout (\(configuration.minimumKills) wanted)")
+        }
+
+        var newest: [String: Int] = [:]
+        for (index, write) in writes.enumerated() { newest[write.productID] = index }
+        let rows = try reader.read { db in
+            (try Row.fetchAll(db, sql: "SELECT product_id, name, image_digest FROM product"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) - COUNT(DISTINCT product_id) FROM product") ?? 0)
+        }
+        report.duplicates = rows.1
+        var stored: [String: (name: String, digest: String?)] = [:]
+        for row in rows.0 { stored[row["product_id"]] = (row["name"], row["image_digest"]) }
+        for (productID, index) in newest {
+            guard let product = stored[productID] else { report.lost += 1; continue }
+            if product.name != writes[index].name || product.digest != digests[writes[index].image] { report.stale += 1 }
+        }
+        report.lost += failed.count
+        let unexpected = Set(stored.keys).subtracting(newest.keys)
+        if !unexpected.isEmpty { report.problems.append("\(unexpected.count) products that no job wrote") }
+        // The vectors of a sample, recomputed: the stored one must be exactly the newest write's.
+        let model = try EmbeddingModel.load(manifestURL: setup.model)
+        let embedder = ProductEmbedder(model: model)
+        for productID in newest.keys.sorted().prefix(configuration.vectorChecks) {
+            let write = writes[newest[productID]!]
+            let expected = try embedder.record(ProductFields(productID: productID, name: write.name),
+                                               image: setup.images[write.image], imageDigest: nil, imagePath: nil)
+            if try store.product(id: productID)?.fused != expected.fused { report.stale += 1 }
+        }
+        if report.lost > 0 { report.problems.append("\(report.lost) writes lost") }
+        if report.duplicates > 0 { report.problems.append("\(report.duplicates) duplicate products") }
+        if report.stale > 0 { report.problems.append("\(report.stale) products not at their newest write") }
+        return report
+    }
+}
