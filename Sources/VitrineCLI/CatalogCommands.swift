@@ -104,10 +104,14 @@ struct StatsCommand: ParsableCommand {
                 ("products", .int(stats.products)), ("with_image", .int(stats.withImage)),
                 ("models", .object(stats.models.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
                 ("current_model", .string(ModelSpec.id)), ("database", .string(products.path)), ("bytes", .int(stats.bytes)),
+                ("kept_uploads", .int(stats.originals)), ("kept_upload_bytes", .int(stats.originalBytes)),
             ]))
             return
         }
         print("\(stats.products) products (\(stats.withImage) with an image) in \(products.path), \(stats.bytes / 1024) KiB")
+        if stats.originals > 0 {
+            print("  uploaded images kept for reindex: \(stats.originals), \(stats.originalBytes / 1024) KiB")
+        }
         for (model, count) in stats.models.sorted(by: { $0.key < $1.key }) {
             print("  \(model): \(count)\(model == ModelSpec.id ? "" : " (not the current \(ModelSpec.id): run `vitrine reindex`)")")
         }

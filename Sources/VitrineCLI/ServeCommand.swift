@@ -66,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent between requests (default 60, or $VITRINE_IDLE_TIMEOUT).")
     var idleTimeout: Double?
 
-    @Option(help: "Seconds an in-process worker's claim on a job lasts without renewal (default 5, or $VITRINE_JOB_LEASE).")
+    @Option(help: "Seconds an in-process worker's claim on a job lasts without renewal (default 3, or $VITRINE_JOB_LEASE).")
     var jobLease: Double?
 
     @Option(help: "Hours finished jobs and tombstones are kept (default 24, or $VITRINE_RETENTION_HOURS).")

@@ -14,10 +14,10 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var limits: LimitOptions
 
-    @Option(help: "This worker's name, as shown in the jobs.")
+    @Option(help: "This worker's name, as shown in the jobs; one process at a time (a restarted worker takes back its jobs at once).")
     var workerID: String = "worker-\(ProcessInfo.processInfo.processIdentifier)"
 
-    @Option(help: "Seconds a claimed job stays reserved without renewal; renewed five times a lease (default 5, or $VITRINE_JOB_LEASE).")
+    @Option(help: "Seconds a claimed job stays reserved without renewal; renewed five times a lease (default 3, or $VITRINE_JOB_LEASE).")
     var lease: Double?
 
     func validate() throws {
@@ -33,6 +33,10 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        // SIGTERM and Ctrl-C are caught from the start: a worker stopped while it starts exits cleanly.
+        let stop = StopFlag()
+        let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…")
+        defer { signals.forEach { $0.cancel() } }
         // Checkpoints run on a timer of their own, never inside a job's commit.
         let products = try store.open(automaticCheckpoints: false)
         let checkpoints = DispatchSource.makeTimerSource(queue: .global())
@@ -45,11 +49,16 @@ struct WorkerCommand: ParsableCommand {
             checkpoints.cancel()
             do { try products.checkpoint() } catch { JobWorker.logToStandardError("checkpoint", error) }
         }
-        let worker = JobWorker(queue: SQLiteJobQueue(store: products), model: try model.load(limits: try limits.decodeLimits()),
+        let queue = SQLiteJobQueue(store: products)
+        let worker = JobWorker(queue: queue, model: try model.load(limits: try limits.decodeLimits()),
                                workerID: workerID, lease: try leaseSeconds())
-        let stop = StopFlag()
-        let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…")
-        defer { signals.forEach { $0.cancel() } }
+        // A worker id names one process at a time: what an earlier process of this name held
+        // (it was killed) is given to the next claim now rather than when its lease runs out.
+        let reclaimed = try queue.reclaim(workerID: workerID)
+        if reclaimed > 0 {
+            FileHandle.standardError.write(Data("worker \(workerID): took back \(reclaimed) jobs an earlier process of this name held\n".utf8))
+        }
+        if stop.isSet { return }
         FileHandle.standardError.write(Data("worker \(workerID): processing jobs from \(products.path)\n".utf8))
         worker.run(until: stop)
         FileHandle.standardError.write(Data("worker \(workerID): stopped\n".utf8))

@@ -93,7 +93,7 @@ public final class JobWorker: Sendable {
 
     /// The default lease: short, so a dead worker's jobs are taken over within seconds; renewed
     /// five times a lease while a batch runs.
-    public static let defaultLease: TimeInterval = 5
+    public static let defaultLease: TimeInterval = 3
 
     /// Decodes and embeds a claimed job's product.
     private func embed(_ claimed: ClaimedJob) -> Result<ProductRecord, EmbeddingError> {

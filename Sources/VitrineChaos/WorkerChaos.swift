@@ -7,7 +7,8 @@ import VitrineStore
 
 /// Worker processes killed again and again while they work: uploads arrive in
 /// bursts, three `vitrine worker` processes share the queue, and one of them is
-/// SIGKILLed every few seconds and started again. Afterwards every job must have
+/// SIGKILLed every few seconds — at the first moment it holds jobs after a random
+/// interval — and started again. Afterwards every job must have
 /// succeeded, every product be stored once with its newest write, and the jobs
 /// the killed workers held must have been taken over.
 public enum WorkerChaos {
@@ -19,12 +20,14 @@ public enum WorkerChaos {
         public var workers = 3
         /// Seconds between kills (uniform).
         public var killEvery: ClosedRange<Double> = 2...5
+        /// After each interval, how long a kill may wait for its victim to hold jobs, seconds.
+        public var holdWait: Double = 5
         /// Kills at least (the run goes on until there were this many and every job is done).
         public var minimumKills = 50
         /// The workers' lease, seconds.
         public var lease: Double = JobWorker.defaultLease
         /// Jobs per burst of uploads.
-        public var burst = 250
+        public var burst = 50
         /// Products whose stored vector is recomputed and compared exactly.
         public var vectorChecks = 200
         /// The longest the run may take, seconds.
@@ -48,8 +51,11 @@ public enum WorkerChaos {
         public var duplicates = 0
         /// Products stored with another write than their newest (name, image or vector).
         public var stale = 0
-        /// Seconds from a kill to the last of the jobs its worker held being claimed again, per kill that held jobs.
+        /// Seconds from a kill to the last of the jobs its worker held being claimed again, per kill that
+        /// held jobs: when the killed worker is started again at once (it takes its jobs back as it starts)…
         public var recoveries: [Double] = []
+        /// …and when it is not (the others take them over once the lease has run out).
+        public var leaseRecoveries: [Double] = []
         /// Wall-clock seconds.
         public var seconds = 0.0
         /// Everything that went wrong, in words (empty: the run passed).
@@ -57,9 +63,11 @@ public enum WorkerChaos {
 
         /// One paragraph of figures.
         public var summary: String {
-            let recovery = recoveries.isEmpty ? "no kill caught a worker holding jobs"
-                : String(format: "recovery after a kill: median %.2f s, max %.2f s over %d kills that held jobs",
-                         ChaosSetup.median(recoveries), recoveries.max() ?? 0, recoveries.count)
+            func figures(_ values: [Double]) -> String {
+                values.isEmpty ? "no kill held jobs"
+                    : String(format: "median %.2f s, max %.2f s over %d kills", ChaosSetup.median(values), values.max() ?? 0, values.count)
+            }
+            let recovery = "jobs picked up again after a kill: worker restarted at once \(figures(recoveries)); not restarted (lease expiry) \(figures(leaseRecoveries))"
             return "workers: \(jobs) jobs, \(kills) SIGKILLs in \(String(format: "%.0f", seconds)) s; succeeded \(succeeded), taken over \(takenOver), lost \(lost), duplicates \(duplicates), stale \(stale); \(recovery)"
         }
     }
@@ -88,8 +96,11 @@ public enum WorkerChaos {
         let digests = setup.images.map { Digest.sha256($0) }
 
         // Uploads arrive in bursts spread over the time the kills take.
-        let plannedSeconds = Double(configuration.minimumKills) * (configuration.killEvery.lowerBound + configuration.killEvery.upperBound) / 2
+        // A kill waits for the next burst (half a burst interval on average): plan for that too.
         let bursts = max(1, (configuration.jobs + configuration.burst - 1) / configuration.burst)
+        let plannedKills = Double(configuration.minimumKills)
+        let plannedSeconds = plannedKills * (configuration.killEvery.lowerBound + configuration.killEvery.upperBound) / 2
+            / max(0.25, 1 - plannedKills / (2 * Double(bursts)))
         let producer = Thread {
             for burst in 0..<bursts {
                 let due = started.addingTimeInterval(plannedSeconds * 0.9 * Double(burst) / Double(bursts))
@@ -107,12 +118,15 @@ public enum WorkerChaos {
         func start(_ index: Int, generation: Int) throws -> ChildProcess {
             try ChildProcess(setup.binary, ["worker", "--worker-id", "w\(index)", "--db", db, "--lease", String(configuration.lease),
                                             "--model", setup.model.path],
-                             log: setup.folder.appendingPathComponent("worker-\(index).log"))
+                             log: setup.folder.appendingPathComponent("worker-\(index)-\(generation).log"))
         }
         var workers = try (0..<configuration.workers).map { try start($0, generation: 0) }
         defer { for worker in workers { worker.killNow() } }
+        // Every other victim is started again only after its lease has run out, so the other
+        // workers take its jobs over by lease expiry; the rest restart at once and take them back.
+        var restartAt: [Int: Date] = [:]
 
-        struct Kill { var time: Date; var held: [(id: String, attempts: Int)] }
+        struct Kill { var time: Date; var held: [(id: String, attempts: Int)]; var restartedAtOnce: Bool }
         var kills: [Kill] = []
         var random = SeededGenerator(state: setup.seed)
         let reader = try DatabaseQueue(path: db)
@@ -124,21 +138,41 @@ public enum WorkerChaos {
             let done = try finished()
             if kills.count >= configuration.minimumKills && done >= configuration.jobs { break }
             Thread.sleep(forTimeInterval: Double.random(in: configuration.killEvery, using: &random))
-            if kills.count >= configuration.minimumKills { continue } // enough kills: let the queue drain
-            let victim = Int.random(in: 0..<workers.count, using: &random)
-            let held = try reader.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, attempts FROM job WHERE status = 'processing' AND worker_id = ?",
-                                 arguments: ["w\(victim)"]).map { (id: $0["id"] as String, attempts: $0["attempts"] as Int) }
+            for (index, due) in restartAt where due <= Date() {
+                workers[index] = try start(index, generation: kills.count)
+                restartAt[index] = nil
             }
+            if kills.count >= configuration.minimumKills { continue } // enough kills: let the queue drain
+            let running = (0..<workers.count).filter { restartAt[$0] == nil }
+            let victim = running[Int.random(in: 0..<running.count, using: &random)]
+            // The kill comes as soon as the victim holds jobs (at most `holdWait` later): a kill
+            // of an idle worker tests nothing, and between bursts the workers are mostly idle.
+            var held: [(id: String, attempts: Int)] = []
+            let waitUntil = Date().addingTimeInterval(configuration.holdWait)
+            repeat {
+                held = try reader.read { db in
+                    try Row.fetchAll(db, sql: "SELECT id, attempts FROM job WHERE status = 'processing' AND worker_id = ?",
+                                     arguments: ["w\(victim)"]).map { (id: $0["id"] as String, attempts: $0["attempts"] as Int) }
+                }
+                if held.isEmpty { usleep(1_000) }
+            } while held.isEmpty && Date() < waitUntil
             workers[victim].send(SIGKILL)
             let time = Date()
             workers[victim].wait(timeout: 30)
-            kills.append(Kill(time: time, held: held))
-            log("kill \(kills.count): w\(victim) held \(held.count) jobs; \(done)/\(configuration.jobs) finished")
-            workers[victim] = try start(victim, generation: kills.count)
+            let atOnce = kills.count % 2 == 0
+            kills.append(Kill(time: time, held: held, restartedAtOnce: atOnce))
+            log("kill \(kills.count): w\(victim) held \(held.count) jobs; \(done)/\(configuration.jobs) finished; restarted \(atOnce ? "at once" : "after its lease")")
+            if atOnce {
+                workers[victim] = try start(victim, generation: kills.count)
+            } else {
+                restartAt[victim] = Date().addingTimeInterval(configuration.lease + 0.5)
+            }
         }
         report.kills = kills.count
+        for (index, _) in restartAt { workers[index] = try start(index, generation: kills.count + 1) }
         for worker in workers {
+            // A worker just started gets to its loop first (a SIGTERM then is an ordinary stop).
+            _ = ChaosSetup.waitFor(30) { worker.log.contains("processing jobs") || !worker.isRunning }
             worker.send(SIGTERM)
             if !worker.wait(timeout: 30) || !worker.exitedCleanly {
                 report.problems.append("a worker did not stop cleanly on SIGTERM (\(worker.ending))")
@@ -165,7 +199,9 @@ public enum WorkerChaos {
                       let claimed = job["claimed_at"] as Double? else { return nil }
                 return claimed - kill.time.timeIntervalSince1970
             }
-            if let slowest = samples.max() { report.recoveries.append(slowest) }
+            if let slowest = samples.max() {
+                if kill.restartedAtOnce { report.recoveries.append(slowest) } else { report.leaseRecoveries.append(slowest) }
+            }
         }
         if report.takenOver == 0 { report.problems.append("no job was taken over: the kills never caught a worker at work") }
         if report.kills < configuration.minimumKills {

@@ -20,6 +20,7 @@ struct OverviewRoutes {
         }
         return try JSON.response(.ok, [
             ("products", .int(stats.products)), ("with_image", .int(stats.withImage)),
+            ("kept_uploads", .int(stats.originals)), ("kept_upload_bytes", .int(stats.originalBytes)),
             ("jobs", .object(JobStatus.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
             ("queue_depth", .int((counts[.queued] ?? 0) + (counts[.processing] ?? 0))),
             ("recent_failures", .array(failures.map { .object(JobRoutes.fields($0)) })),

@@ -158,6 +158,11 @@ public protocol JobQueue: Sendable {
     /// Gives jobs back unfinished (a worker shutting down), without counting the attempt.
     func release(_ claims: [JobClaim]) throws(StoreError)
 
+    /// Expires at once the leases held under `workerID`: a worker calls it as it starts, since the
+    /// previous process of that name (killed) can no longer finish them; the next claim takes them
+    /// (their attempt stays counted). Returns how many.
+    func reclaim(workerID: String) throws(StoreError) -> Int
+
     /// One job.
     func job(id: String) throws(StoreError) -> JobRecord?
 

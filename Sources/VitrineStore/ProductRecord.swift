@@ -119,6 +119,10 @@ public struct StoreStats: Sendable, Equatable {
     public var models: [String: Int]
     /// The database file's size in bytes (main file plus WAL).
     public var bytes: Int
+    /// Uploaded images kept for re-embedding (one per distinct image).
+    public var originals = 0
+    /// Their bytes.
+    public var originalBytes = 0
 }
 
 /// A cheap fingerprint of the whole store: the write sequence and the product count.

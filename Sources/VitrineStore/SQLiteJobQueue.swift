@@ -151,6 +151,14 @@ public final class SQLiteJobQueue: JobQueue {
         }
     }
 
+    public func reclaim(workerID: String) throws(StoreError) -> Int {
+        try store.write { db in
+            try db.cachedStatement(sql: "UPDATE job SET lease_until = 0 WHERE worker_id = ? AND status = 'processing'")
+                .execute(arguments: [workerID])
+            return db.changesCount
+        }
+    }
+
     public func job(id: String) throws(StoreError) -> JobRecord? {
         try store.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]).map(Self.record) }
     }

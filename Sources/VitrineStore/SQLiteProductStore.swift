@@ -227,19 +227,21 @@ public final class SQLiteProductStore: ProductStore {
     }
 
     public func stats() throws(StoreError) -> StoreStats {
-        let (products, withImage, models) = try read { db in
+        let (products, withImage, models, originals) = try read { db in
             let products = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product") ?? 0
             let withImage = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product WHERE image_vector IS NOT NULL") ?? 0
             var models: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT model, COUNT(*) AS n FROM product GROUP BY model") {
                 models[row["model"]] = row["n"]
             }
-            return (products, withImage, models)
+            let originals = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(length(bytes)), 0) AS size FROM original")
+            return (products, withImage, models, (count: originals?["n"] as Int? ?? 0, bytes: originals?["size"] as Int? ?? 0))
         }
         let size = [path, path + "-wal"].compactMap {
             (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? nil
         }.reduce(0, +)
-        return StoreStats(products: products, withImage: withImage, models: models, bytes: size)
+        return StoreStats(products: products, withImage: withImage, models: models, bytes: size,
+                          originals: originals.count, originalBytes: originals.bytes)
     }
 
     public func forEachVector(_ kind: VectorKind, _ body: (StoredVector) throws -> Void) throws {

@@ -37,7 +37,9 @@ struct ChaosTests {
         let report = try WorkerChaos.run(setup, configuration)
         Self.check(report.summary, report.problems)
         #expect(report.kills >= 10 && report.takenOver > 0 && report.lost == 0 && report.duplicates == 0 && report.stale == 0)
-        #expect(!report.recoveries.isEmpty && report.recoveries.max()! < 10, "a killed worker's jobs are picked up within the lease and a poll")
+        #expect(!report.recoveries.isEmpty && !report.leaseRecoveries.isEmpty)
+        #expect(report.leaseRecoveries.allSatisfy { $0 < configuration.lease + 5 }, "taken over once the lease runs out")
+        #expect(report.recoveries.allSatisfy { $0 < 10 }, "a restarted worker takes its jobs back as it starts")
     }
 
     @Test("server: SIGKILLed while writes and uploads arrive; every 200 and 202 is stored, nothing never sent")

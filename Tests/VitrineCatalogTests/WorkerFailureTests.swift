@@ -26,6 +26,7 @@ final class RenewalFailingQueue: JobQueue {
         try inner.fail(claim, error: error, permanent: permanent, retryAfter: retryAfter)
     }
     func release(_ claims: [JobClaim]) throws(StoreError) { try inner.release(claims) }
+    func reclaim(workerID: String) throws(StoreError) -> Int { try inner.reclaim(workerID: workerID) }
     func job(id: String) throws(StoreError) -> JobRecord? { try inner.job(id: id) }
     func counts() throws(StoreError) -> [JobStatus: Int] { try inner.counts() }
     func recentFailures(limit: Int) throws(StoreError) -> [JobRecord] { try inner.recentFailures(limit: limit) }

@@ -96,6 +96,8 @@ struct PageRouteTests {
             try await client.execute(uri: "/api/v1/stats", method: .get) { (response: TestResponse) async throws in
                 let stats = try RouteTests.json(response.body)
                 #expect(stats["products"] as? Int == 1 && stats["with_image"] as? Int == 1 && stats["queue_depth"] as? Int == 0)
+                // Both uploads are kept while their jobs are (the broken one goes with its job's purge).
+                #expect(stats["kept_uploads"] as? Int == 2 && stats["kept_upload_bytes"] as? Int == 8_502 + 8_502 / 3)
                 #expect((stats["jobs"] as? [String: Int]) == ["queued": 0, "processing": 0, "succeeded": 1, "failed": 1])
                 let failure = try #require((stats["recent_failures"] as? [[String: Any]])?.first)
                 #expect(failure["product_id"] as? String == "cut" && (failure["error"] as? String)?.contains("ends before") == true)
