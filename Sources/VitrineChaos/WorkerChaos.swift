@@ -6,7 +6,7 @@ import VitrineProbe
 import VitrineStore
 
 /// Worker processes killed again and again while they work: uploads arrive in
-/// bursts, three `vitrine worker` processes share the queue, and one of them is
+/// bursts (one before each kill), three `vitrine worker` processes share the queue, and one of them is
 /// SIGKILLed every few seconds — at the first moment it holds jobs after a random
 /// interval — and started again. Afterwards every job must have
 /// succeeded, every product be stored once with its newest write, and the jobs
@@ -26,8 +26,6 @@ public enum WorkerChaos {
         public var minimumKills = 50
         /// The workers' lease, seconds.
         public var lease: Double = JobWorker.defaultLease
-        /// Jobs per burst of uploads.
-        public var burst = 50
         /// Products whose stored vector is recomputed and compared exactly.
         public var vectorChecks = 200
         /// The longest the run may take, seconds.
@@ -95,25 +93,18 @@ public enum WorkerChaos {
         }
         let digests = setup.images.map { Digest.sha256($0) }
 
-        // Uploads arrive in bursts spread over the time the kills take.
-        // A kill waits for the next burst (half a burst interval on average): plan for that too.
-        let bursts = max(1, (configuration.jobs + configuration.burst - 1) / configuration.burst)
-        let plannedKills = Double(configuration.minimumKills)
-        let plannedSeconds = plannedKills * (configuration.killEvery.lowerBound + configuration.killEvery.upperBound) / 2
-            / max(0.25, 1 - plannedKills / (2 * Double(bursts)))
-        let producer = Thread {
-            for burst in 0..<bursts {
-                let due = started.addingTimeInterval(plannedSeconds * 0.9 * Double(burst) / Double(bursts))
-                if due > Date() { Thread.sleep(until: due) }
-                let range = (burst * configuration.burst)..<min(configuration.jobs, (burst + 1) * configuration.burst)
-                let uploads = range.map { index in
-                    Upload(request: IndexRequest(productID: writes[index].productID, name: writes[index].name),
-                           image: setup.images[writes[index].image], imageDigest: digests[writes[index].image])
-                }
-                do { _ = try queue.enqueue(uploads, maxAttempts: 5) } catch { log("enqueue failed: \(error)") }
-            }
+        // Uploads arrive in bursts, one before each kill: the kills then find the workers at work.
+        let perBurst = max(1, (configuration.jobs + configuration.minimumKills - 1) / max(1, configuration.minimumKills))
+        var enqueued = 0
+        func burst() throws {
+            let range = enqueued..<min(configuration.jobs, enqueued + perBurst)
+            guard !range.isEmpty else { return }
+            _ = try queue.enqueue(range.map { index in
+                Upload(request: IndexRequest(productID: writes[index].productID, name: writes[index].name),
+                       image: setup.images[writes[index].image], imageDigest: digests[writes[index].image])
+            }, maxAttempts: 5)
+            enqueued = range.upperBound
         }
-        producer.start()
 
         func start(_ index: Int, generation: Int) throws -> ChildProcess {
             try ChildProcess(setup.binary, ["worker", "--worker-id", "w\(index)", "--db", db, "--lease", String(configuration.lease),
@@ -142,7 +133,9 @@ public enum WorkerChaos {
                 workers[index] = try start(index, generation: kills.count)
                 restartAt[index] = nil
             }
-            if kills.count >= configuration.minimumKills { continue } // enough kills: let the queue drain
+            if kills.count >= configuration.minimumKills { try burst(); continue } // enough kills: let the queue drain
+            try burst()
+            usleep(UInt32.random(in: 0...200_000, using: &random)) // somewhere in the burst, not always at its start
             let running = (0..<workers.count).filter { restartAt[$0] == nil }
             let victim = running[Int.random(in: 0..<running.count, using: &random)]
             // The kill comes as soon as the victim holds jobs (at most `holdWait` later): a kill

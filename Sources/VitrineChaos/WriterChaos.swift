@@ -18,7 +18,7 @@ public enum WriterChaos {
         /// Rows per batch (per transaction).
         public var batchSize = 32
         /// When to kill, seconds after the start (uniform).
-        public var killAfter: ClosedRange<Double> = 0.05...1.5
+        public var killAfter: ClosedRange<Double> = 0.02...0.6
         /// The longest the run may take, seconds.
         public var timeout: Double = 900
 

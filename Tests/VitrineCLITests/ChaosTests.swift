@@ -31,7 +31,6 @@ struct ChaosTests {
         configuration.minimumKills = 10
         configuration.killEvery = 0.3...0.9
         configuration.lease = 1
-        configuration.burst = 100
         configuration.vectorChecks = 40
         configuration.timeout = 240
         let report = try WorkerChaos.run(setup, configuration)

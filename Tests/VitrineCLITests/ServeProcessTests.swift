@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import GRDB
 import Testing
 import VitrineStore
 import VitrineTestSupport
@@ -204,6 +205,43 @@ struct ServeProcessTests {
         }
         #expect(sawDraining, "/ready never answered 503 between SIGTERM and exit")
         #expect(!server.process.isRunning && server.process.terminationReason == .exit && server.process.terminationStatus == 0)
+    }
+
+    @Test("uploads through the server, a delete, then `vitrine reindex --all`: uploaded products keep image vector and thumbnail")
+    func reindexAfterUploads() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("r.sqlite").path
+        let server = try Server(arguments: ["--db", db, "--workers", "1"])
+        for (id, file) in [("u1", "p05.jpg"), ("u2", "p09.jpg"), ("u3", "p11.jpg")] {
+            let photo = try Data(contentsOf: Repository.fixtures.appendingPathComponent("products/images/\(file)"))
+            let (type, body) = Self.multipart(["product_id": id, "name": "Produit \(id)"], image: photo)
+            let (status, job) = try await Self.request("\(server.base)/api/v1/index-product-with-image?wait=true", method: "POST",
+                                                       contentType: type, body: body)
+            #expect(status == 200 && job["status"] as? String == "succeeded")
+        }
+        let (deleted, _) = try await Self.request("\(server.base)/api/v1/products/u3", method: "DELETE")
+        #expect(deleted == 200)
+        server.stop()
+        let store = try SQLiteProductStore(path: db)
+        let before = try store.products(ids: ["u1", "u2"])
+        #expect(try store.stats().originals == 3, "u3's upload stays until its finished job is purged")
+        let run = try ProcessRunner.run(["reindex", "--all", "--json", "--db", db], directory: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("\"indexed\":2") && run.stdout.contains("\"failed\":0"), "\(run.stdout)")
+        for id in ["u1", "u2"] {
+            let product = try #require(try store.product(id: id))
+            #expect(product.image != nil && product.image == before[id]?.image, "\(id) keeps its image vector")
+            #expect(try store.thumbnail(productID: id) != nil, "\(id) keeps its thumbnail")
+        }
+        #expect(try store.product(id: "u3") == nil)
+        // With the kept uploads gone, reindex says which products it cannot re-embed, and why, and leaves them.
+        try await DatabaseQueue(path: db).write { db in try db.execute(sql: "DELETE FROM original") }
+        let reindexed = try store.products(ids: ["u1", "u2"])
+        let failing = try ProcessRunner.run(["reindex", "--all", "--db", db], directory: folder)
+        #expect(failing.status == 1)
+        #expect(failing.stdout.contains("u1") && failing.stdout.contains("image_not_kept"), "\(failing.stdout)")
+        #expect(try store.products(ids: ["u1", "u2"]) == reindexed, "left exactly as they were")
     }
 
     @Test("serve --catalog indexes the sample catalogue (its bad rows reported, not fatal), then serves it")
