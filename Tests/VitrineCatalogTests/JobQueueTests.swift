@@ -88,6 +88,20 @@ struct JobQueueTests {
         #expect(failed.status == .failed && failed.error?.contains("stopped") == true)
     }
 
+    @Test("a worker starting again under its id takes back at once what its killed predecessor held")
+    func reclaimOnRestart() throws {
+        let (_, queue, folder) = try Self.queue()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try Self.enqueue(queue, "m1")
+        let dead = try #require(try queue.claim(workerID: "w1", lease: 60))
+        #expect(try queue.claim(workerID: "w2", lease: 60) == nil, "leased for a minute")
+        #expect(try queue.reclaim(workerID: "w1") == 1)
+        let again = try #require(try queue.claim(workerID: "w1", lease: 60))
+        #expect(again.job.id == dead.job.id && again.claim.attempt == 2, "the attempt of the killed process stays counted")
+        #expect(try queue.complete(dead.claim, product: TestCatalog.record("m1")) == .leaseLost, "same name, stale claim")
+        #expect(try queue.complete(again.claim, product: TestCatalog.record("m1")) == .applied)
+    }
+
     @Test("transient failures retry after a backoff, up to the attempt limit")
     func retries() throws {
         let (_, queue, folder) = try Self.queue()
