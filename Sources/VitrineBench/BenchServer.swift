@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import VitrineChaos
 
-/// A release `vitrine serve` child process on a fresh database, its memory read
-/// from /proc, and its exit status checked when it is stopped.
+/// A release `vitrine serve` child process on a fresh database (a ``ServerProcess``), its
+/// memory read from /proc, and its exit status checked when it is stopped.
 final class BenchServer {
-    let process = Process()
-    let port: Int
+    let server: ServerProcess
     let db: String
 
     /// The `vitrine` binary beside this benchmark's.
@@ -15,32 +15,17 @@ final class BenchServer {
     }
 
     init(_ arguments: [String]) throws {
-        db = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-bench-\(UUID().uuidString).sqlite").path
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0", "--db", db] + arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(60)
-        var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
-            text += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
-            if let range = text.range(of: #"serving on http://127\.0\.0\.1:\d+ \("#, options: .regularExpression) {
-                found = Int(text[range].dropLast(2).split(separator: ":").last ?? "")
-            }
-        }
-        // From here on its log is not read: let it go nowhere rather than fill the pipe.
-        // (A reader thread, not a readabilityHandler: its dispatch source races with reused descriptors.)
-        let handle = pipe.fileHandleForReading
-        Thread { while !handle.availableData.isEmpty {} }.start()
-        guard let found else {
-            process.terminate()
-            throw ValidationError("the server did not start: \(text)")
-        }
-        port = found
+        let stem = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-bench-\(UUID().uuidString)").path
+        db = stem + ".sqlite"
+        server = ServerProcess(binary: URL(fileURLWithPath: Self.binary), arguments: ["--db", db] + arguments,
+                               log: URL(fileURLWithPath: stem + ".log"))
+        do { try server.start() } catch { throw ValidationError("the server did not start: \(error)") }
     }
+
+    /// The port it serves on.
+    var port: Int { server.port }
+    /// Its process.
+    var process: Process { server.child!.process }
 
     /// Resident memory now (VmRSS), KiB.
     var residentKiB: Int { Self.status(process.processIdentifier, "VmRSS:") }
@@ -53,13 +38,12 @@ final class BenchServer {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
-    /// SIGTERM, then the exit status, which must be 0 (a graceful shutdown); the database is removed.
+    /// SIGTERM, then the exit status, which must be 0 (a graceful shutdown); the database and log are removed.
     func stop() throws {
-        process.terminate()
-        process.waitUntilExit()
+        let clean = server.stop(timeout: 60)
+        let ending = server.child?.ending ?? "?"
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw ValidationError("vitrine serve did not shut down cleanly: \(process.terminationReason == .exit ? "exit" : "signal") \(process.terminationStatus)")
-        }
+        try? FileManager.default.removeItem(at: server.logURL)
+        guard clean else { throw ValidationError("vitrine serve did not shut down cleanly: \(ending)") }
     }
 }

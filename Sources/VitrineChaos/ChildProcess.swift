@@ -13,13 +13,14 @@ public final class ChildProcess: @unchecked Sendable {
     public let logURL: URL
 
     /// Starts `binary` with `arguments`, its output appended to `log`.
-    public init(_ binary: URL, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
+    public init(_ binary: URL, _ arguments: [String], log: URL, environment: [String: String] = [:], directory: URL? = nil) throws {
         logURL = log
         if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = handle
         process.standardError = handle

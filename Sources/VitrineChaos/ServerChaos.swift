@@ -56,15 +56,16 @@ public enum ServerChaos {
         let started = Date()
         var report = Report()
         let db = setup.folder.appendingPathComponent("chaos-server.sqlite").path
-        let server = ChaosServer(setup, db: db, arguments: ["--workers", String(configuration.workers)])
+        let server = ServerProcess(binary: setup.binary, arguments: ["--db", db, "--model", setup.model.path, "--workers", String(configuration.workers)],
+                                   log: setup.folder.appendingPathComponent("serve.log"), port: ChildProcess.freePort())
         try server.start()
-        defer { server.process?.killNow() }
+        defer { server.child?.killNow() }
         let clients = ChaosClients(count: configuration.clients, port: server.port, images: setup.images, prefix: "k")
         var random = SeededGenerator(state: setup.seed)
         for kill in 1...max(1, configuration.kills) {
             Thread.sleep(forTimeInterval: Double.random(in: configuration.upFor, using: &random))
-            server.process?.send(SIGKILL)
-            server.process?.wait(timeout: 30)
+            server.child?.send(SIGKILL)
+            server.child?.wait(timeout: 30)
             report.kills += 1
             log("kill \(kill): \(clients.outcomes.count) requests so far")
             try server.start()
@@ -77,9 +78,9 @@ public enum ServerChaos {
             try reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status IN ('queued', 'processing')") ?? 0 } == 0
         }
         if !drained { report.problems.append("the queue did not drain within \(configuration.drainTimeout) s") }
-        server.process?.send(SIGTERM)
-        if server.process?.wait(timeout: 30) != true || server.process?.exitedCleanly != true {
-            report.problems.append("the server did not stop cleanly on SIGTERM (\(server.process?.ending ?? "?"))")
+        server.child?.send(SIGTERM)
+        if server.child?.wait(timeout: 30) != true || server.child?.exitedCleanly != true {
+            report.problems.append("the server did not stop cleanly on SIGTERM (\(server.child?.ending ?? "?"))")
         }
         report.seconds = Date().timeIntervalSince(started)
 

@@ -48,8 +48,9 @@ public enum ShutdownChaos {
         throws -> Report {
         var report = Report()
         let db = setup.folder.appendingPathComponent("chaos-shutdown.sqlite").path
-        let server = ChaosServer(setup, db: db, arguments: ["--workers", String(configuration.workers)])
-        defer { server.process?.killNow() }
+        let server = ServerProcess(binary: setup.binary, arguments: ["--db", db, "--model", setup.model.path, "--workers", String(configuration.workers)],
+                                   log: setup.folder.appendingPathComponent("serve.log"), port: ChildProcess.freePort())
+        defer { server.child?.killNow() }
         var acknowledged: [String: String?] = [:] // product id → job id (nil: a synchronous write)
         var unanswered = Set<String>()
         for round in 1...max(1, configuration.rounds) {
@@ -57,12 +58,12 @@ public enum ShutdownChaos {
             let clients = ChaosClients(count: configuration.clients, port: server.port, images: setup.images, prefix: "t\(round)-")
             Thread.sleep(forTimeInterval: configuration.loadSeconds)
             let terminated = Date()
-            server.process?.send(SIGTERM)
-            let exited = server.process?.wait(timeout: 60) == true
+            server.child?.send(SIGTERM)
+            let exited = server.child?.wait(timeout: 60) == true
             clients.stop()
             report.rounds += 1
-            if exited && server.process?.exitedCleanly == true { report.cleanExits += 1 } else {
-                report.problems.append("round \(round): the server did not exit cleanly (\(server.process?.ending ?? "?"))")
+            if exited && server.child?.exitedCleanly == true { report.cleanExits += 1 } else {
+                report.problems.append("round \(round): the server did not exit cleanly (\(server.child?.ending ?? "?"))")
             }
             for (id, entry) in clients.outcomes {
                 switch entry.outcome {
@@ -91,8 +92,8 @@ public enum ShutdownChaos {
         _ = try ChaosSetup.waitFor(300) {
             try reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE status IN ('queued', 'processing')") ?? 0 } == 0
         }
-        server.process?.send(SIGTERM)
-        server.process?.wait(timeout: 60)
+        server.child?.send(SIGTERM)
+        server.child?.wait(timeout: 60)
         let (products, jobs) = try reader.read { db in
             (Set(try String.fetchAll(db, sql: "SELECT product_id FROM product")),
              try Row.fetchAll(db, sql: "SELECT id, status, attempts FROM job"))

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import GRDB
+import VitrineChaos
 import Testing
 import VitrineStore
 import VitrineTestSupport
@@ -10,61 +11,26 @@ import VitrineTestSupport
 /// The real `vitrine serve` binary with real `vitrine worker` processes and real HTTP clients.
 @Suite("vitrine serve and workers, as processes", .serialized)
 struct ServeProcessTests {
-    /// A started server, stopped by `stop()`.
+    /// A started server (the same ``ServerProcess`` the chaos runs and benchmarks use), stopped by `stop()`.
     final class Server: @unchecked Sendable {
-        let process = Process()
-        let port: Int
-        private var logURL: URL?
-        /// What the server has written to standard error so far.
-        var errors: LockedData {
-            let data = LockedData()
-            if let logURL { data.append((try? Data(contentsOf: logURL)) ?? Data()) }
-            return data
-        }
+        let server: ServerProcess
 
         init(arguments: [String], environment: [String: String] = [:]) throws {
-            process.executableURL = ProcessRunner.binary
-            process.arguments = ["serve", "--port", "0"] + arguments
-            if !environment.isEmpty {
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            }
-            process.currentDirectoryURL = Repository.root
-            // Its standard error goes to a file (no pipe, no reader: see ProcessRunner), read as it grows.
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-serve-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            logURL = log
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardError = handle
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            try? handle.close()
-            let deadline = Date().addingTimeInterval(30)
-            var found: Int?
-            while found == nil && Date() < deadline && process.isRunning {
-                let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
-                // Wait for the whole line: the port must not be read half-written.
-                if let range = text.range(of: #"serving on http://127\.0\.0\.1:\d+ \("#, options: .regularExpression) {
-                    found = Int(text[range].dropLast(2).split(separator: ":").last ?? "")
-                }
-                usleep(20_000)
-            }
-            guard let found else {
-                process.terminate()
-                throw CLIFailure("the server did not start: \(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self))")
-            }
-            port = found
+            server = ServerProcess(binary: ProcessRunner.binary, arguments: arguments, log: log, environment: environment,
+                                   directory: Repository.root)
+            try server.start(timeout: 30)
         }
 
-        var base: String { "http://127.0.0.1:\(port)" }
+        var process: Process { server.child!.process }
+        var port: Int { server.port }
+        var base: String { server.base }
+        /// What the server has written so far.
+        var log: String { server.log }
 
-        deinit { if let logURL { try? FileManager.default.removeItem(at: logURL) } }
+        deinit { try? FileManager.default.removeItem(at: server.logURL) }
 
-        func stop() {
-            if process.isRunning { process.terminate() }
-            let deadline = Date().addingTimeInterval(20)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        func stop() { server.stop() }
     }
 
     struct CLIFailure: Error, CustomStringConvertible {
@@ -251,7 +217,7 @@ struct ServeProcessTests {
         let db = folder.appendingPathComponent("c.sqlite").path
         let server = try Server(arguments: ["--db", db, "--workers", "1", "--catalog", "fixtures/catalog/catalog.csv"])
         defer { server.stop() }
-        let stderr = String(decoding: server.errors.value, as: UTF8.self)
+        let stderr = server.log
         #expect(stderr.contains("32/32 rows"), "\(stderr)")
         let (status, answer) = try await Self.request("\(server.base)/api/v1/search", method: "POST", contentType: "application/json",
                                                       body: Data(#"{"query": "robe d'été longue", "top_k": 3}"#.utf8))
@@ -277,7 +243,7 @@ struct ServeProcessTests {
         let (status, stats) = try await Self.request("\(server.base)/api/v1/stats", key: "env-key")
         #expect(status == 200 && stats["products"] as? Int == 0)
         #expect(FileManager.default.fileExists(atPath: db), "the database is where VITRINE_DB says")
-        let stderr = String(decoding: server.errors.value, as: UTF8.self)
+        let stderr = server.log
         #expect(!stderr.contains("in-process workers"), "VITRINE_WORKERS=0 starts none: \(stderr)")
     }
 }

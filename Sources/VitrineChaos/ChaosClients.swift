@@ -1,45 +1,6 @@
 import Foundation
 import VitrineProbe
 
-/// A `vitrine serve` child on a fixed port (so clients find it again after a restart).
-final class ChaosServer {
-    let setup: ChaosSetup
-    let db: String
-    let port: Int
-    let arguments: [String]
-    private(set) var process: ChildProcess?
-    private var starts = 0
-
-    init(_ setup: ChaosSetup, db: String, arguments: [String]) {
-        self.setup = setup
-        self.db = db
-        self.arguments = arguments
-        port = ChildProcess.freePort()
-    }
-
-    /// Starts it and waits until /health answers (at most `timeout` seconds).
-    func start(timeout: TimeInterval = 60) throws {
-        starts += 1
-        let process = try ChildProcess(setup.binary, ["serve", "--db", db, "--port", String(port), "--model", setup.model.path] + arguments,
-                                       log: setup.folder.appendingPathComponent("serve.log"))
-        self.process = process
-        let healthy = ChaosSetup.waitFor(timeout) {
-            guard process.isRunning else { return true }
-            return (try? RawHTTP.send(port: port, RawHTTP.request("GET", "/health"), timeout: 2))??.status == 200
-        }
-        guard healthy, process.isRunning else {
-            throw ChaosError("vitrine serve did not become healthy (start \(starts), \(process.ending)): \(process.log.suffix(2000))")
-        }
-    }
-}
-
-/// A chaos run that could not be carried out (not a finding about Vitrine).
-public struct ChaosError: Error, CustomStringConvertible {
-    /// What went wrong.
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// The outcome of one client request.
 enum RequestOutcome {
     /// The server answered (its status; for a 202, the job id).
