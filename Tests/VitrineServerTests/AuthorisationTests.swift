@@ -84,10 +84,8 @@ struct AuthorisationTests {
 
     @Test("over the wire: a doubled slash, a dot segment and upper case reach the route and need the key")
     func wire() async throws {
-        try await RouteTests.withDeps({ $0.apiKey = Self.key }) { deps, _ in
-            let app = VitrineServer.application(deps, logger: Logger(label: "test"))
-            try await app.test(.live) { client in
-                let port = try #require(client.port)
+        try await RouteTests.withLiveServer({ $0.apiKey = Self.key }) { port, deps in
+            do {
                 // Blocking socket calls on a thread of their own: the in-process server needs the cooperative pool.
                 let failures = try await onOwnThread { () throws -> [String] in
                     var failures: [String] = []

@@ -25,10 +25,8 @@ struct FuzzTests {
     @Test("3,000 generated requests: no crash, no 5xx, every 4xx a JSON error envelope", arguments: [(UInt64(2026), "fuzz-key" as String?), (7, nil)])
     func fuzz(seed: UInt64, key: String?) async throws {
         let images = try Self.uploadMaterial()
-        try await RouteTests.withDeps({ $0.apiKey = key; $0.waitTimeout = 0.1; $0.bodyTimeout = 5; $0.headerTimeout = 1 }) { deps, _ in
-            let app = VitrineServer.application(deps, logger: Logger(label: "fuzz"))
-            try await app.test(.live) { client in
-                let port = try #require(client.port)
+        try await RouteTests.withLiveServer({ $0.apiKey = key; $0.waitTimeout = 0.1; $0.bodyTimeout = 5; $0.headerTimeout = 1 }) { port, deps in
+            do {
                 let (problems, statuses) = try await onOwnThread { () throws -> ([String], [Int: Int]) in
                     var fuzzer = RequestFuzzer(seed: seed, images: images, apiKey: key)
                     var problems: [String] = [], statuses: [Int: Int] = [:]

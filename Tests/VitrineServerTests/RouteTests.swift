@@ -46,6 +46,16 @@ struct RouteTests {
         }
     }
 
+    /// Runs `body` with the port of a fresh application served on a real socket (127.0.0.1, a free port).
+    static func withLiveServer(_ configure: (inout ServerConfiguration) -> Void = { _ in },
+                               _ body: @Sendable (Int, Dependencies) async throws -> Void) async throws {
+        try await withDeps(configure) { deps, _ in
+            try await VitrineServer.application(deps, logger: Logger(label: "vitrine")).test(.live) { client in
+                try await body(try #require(client.port), deps)
+            }
+        }
+    }
+
     static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
         try #require(JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
     }

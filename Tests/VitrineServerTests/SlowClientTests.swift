@@ -29,10 +29,8 @@ struct SlowClientTests {
 
     @Test("100 clients trickling an upload a byte a second do not delay a normal upload, and are closed within the body timeout")
     func trickle() async throws {
-        try await RouteTests.withDeps({ $0.bodyTimeout = 2; $0.headerTimeout = 2; $0.idleTimeout = 2 }) { deps, _ in
-            let app = VitrineServer.application(deps, logger: Logger(label: "test"))
-            try await app.test(.live) { client in
-                let port = try #require(client.port)
+        try await RouteTests.withLiveServer({ $0.bodyTimeout = 2; $0.headerTimeout = 2; $0.idleTimeout = 2 }) { port, deps in
+            do {
                 let full = Self.upload(id: "slow")
                 let headEnd = try #require(RawHTTPConnection.find([13, 10, 13, 10], in: full)) + 4
                 let connections = try await onOwnThread { () throws -> [RawHTTPConnection] in
@@ -77,10 +75,8 @@ struct SlowClientTests {
 
     @Test("a silent connection is closed after the header timeout, an idle keep-alive one after the idle timeout")
     func silentAndIdle() async throws {
-        try await RouteTests.withDeps({ $0.headerTimeout = 1; $0.idleTimeout = 1.5; $0.bodyTimeout = 5 }) { deps, _ in
-            let app = VitrineServer.application(deps, logger: Logger(label: "test"))
-            try await app.test(.live) { client in
-                let port = try #require(client.port)
+        try await RouteTests.withLiveServer({ $0.headerTimeout = 1; $0.idleTimeout = 1.5; $0.bodyTimeout = 5 }) { port, deps in
+            do {
                 try await onOwnThread {
                     let silent = try RawHTTPConnection(port: port)
                     let started = Date()
