@@ -23,17 +23,22 @@ struct ChaosBenchmark: ParsableCommand {
     @Option(help: "Server run: kills.") var serverKills = 10
     @Option(help: "Writer run: kills.") var writerKills = 200
     @Option(help: "The seed of the kill times and victims.") var seed: UInt64 = 11
+    @Option(help: "A folder of upload material (JPEG and PNG files; default: the fixtures' product variants). Real photos: bash fixtures/tools/fetch-real-photos.sh DIR.")
+    var images: String?
 
     func run() throws {
         guard let fixtures = Measure.fixturesFolder() else { throw ValidationError("run from inside the Vitrine repository") }
-        let variants = fixtures.appendingPathComponent("products/variants")
-        let images = try FileManager.default.contentsOfDirectory(atPath: variants.path).sorted().filter { $0.hasSuffix(".jpg") }
-            .map { try Data(contentsOf: variants.appendingPathComponent($0)) }
+        let source = images.map { URL(fileURLWithPath: $0) } ?? fixtures.appendingPathComponent("products/variants")
+        let material = try FileManager.default.contentsOfDirectory(atPath: source.path).sorted()
+            .filter { name in [".jpg", ".jpeg", ".png"].contains { name.lowercased().hasSuffix($0) } }
+            .map { try Data(contentsOf: source.appendingPathComponent($0)) }
+        guard !material.isEmpty else { throw ValidationError("no JPEG or PNG files in \(source.path)") }
+        print("chaos: \(material.count) upload images from \(source.path)")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-chaos-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = fixtures.deletingLastPathComponent().appendingPathComponent("models/\(ModelSpec.fileStem).json")
-        let setup = ChaosSetup(binary: URL(fileURLWithPath: BenchServer.binary), model: model, folder: folder, images: images, seed: seed)
+        let setup = ChaosSetup(binary: URL(fileURLWithPath: BenchServer.binary), model: model, folder: folder, images: material, seed: seed)
         let say: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
         var problems: [String] = []
         func report(_ summary: String, _ found: [String]) {

@@ -57,13 +57,13 @@ public enum WriterChaos {
         let imagesFolder = setup.folder.appendingPathComponent("writer-images")
         try FileManager.default.createDirectory(at: imagesFolder, withIntermediateDirectories: true)
         for (index, image) in setup.images.enumerated() {
-            try image.write(to: imagesFolder.appendingPathComponent("i\(index).jpg"))
+            try image.write(to: imagesFolder.appendingPathComponent("i\(index)"))
         }
         func name(_ row: Int, _ version: Int) -> String { "Article \(row) version \(version)" }
         let catalogues = try (0..<2).map { version -> URL in
             var lines = ["product_id,name,image"]
             for row in 1...configuration.rows {
-                let image = row <= configuration.imageRows ? "writer-images/i\(row % setup.images.count).jpg" : ""
+                let image = row <= configuration.imageRows ? "writer-images/i\(row % setup.images.count)" : ""
                 lines.append("r\(row),\(name(row, version)),\(image)")
             }
             let url = setup.folder.appendingPathComponent("writer-\(version).csv")

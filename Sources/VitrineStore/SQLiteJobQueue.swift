@@ -163,14 +163,6 @@ public final class SQLiteJobQueue: JobQueue {
         try store.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]).map(Self.record) }
     }
 
-    /// Every job of a product, oldest first (for tests and tools).
-    public func jobs(productID: String) throws(StoreError) -> [JobRecord] {
-        try store.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM job WHERE product_id = ? ORDER BY seq"),
-                             arguments: [productID]).map(Self.record)
-        }
-    }
-
     public func counts() throws(StoreError) -> [JobStatus: Int] {
         try store.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
