@@ -62,14 +62,18 @@ let package = Package(
             name: "CVitrineKernels",
             cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]
         ),
-        // Use cases over the store: catalogue indexing, search, near-duplicates, export.
+        // Use cases over the store: the one indexing path, job workers, live search indexes that
+        // follow the change feed, near-duplicates, export; and the long-running Services.
         .target(
             name: "VitrineCatalog",
             dependencies: [
                 "VitrineImaging", "VitrineEmbedding", "VitrineStore", "CVitrineKernels",
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
         ),
         // The HTTP API (Hummingbird): routes, errors, auth, metrics, in-process workers.
         .target(
@@ -98,6 +102,7 @@ let package = Package(
                 "VitrineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -23,20 +23,20 @@ struct EmbedBenchmark: ParsableCommand {
 
     func run() throws {
         let (model, photos) = try productPhotos()
-        let decoder = ImageDecoder()
+        let decoder = ImageDecoder(), pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("embed benchmark: \(photos.count) different 800×800 JPEG product photos, model \(model.id), median of \(runs) runs, \(cores) cores")
 
         // Warm-up (page faults, caches).
-        for photo in photos { _ = try model.embedImage(bytes: photo) }
+        for photo in photos { _ = try model.embedImage(try pipeline.pixels(photo)) }
 
         let single = try Measure.median(runs: runs) {
-            for index in 0..<images { _ = try model.embedImage(bytes: photos[index % photos.count]) }
+            for index in 0..<images { _ = model.embedImage(try pipeline.pixels(photos[index % photos.count])) }
         }
         let parallel = Measure.median(runs: runs) {
             DispatchQueue.concurrentPerform(iterations: cores) { worker in
                 for index in stride(from: worker, to: images, by: cores) {
-                    _ = try! model.embedImage(bytes: photos[index % photos.count])
+                    _ = model.embedImage(try! pipeline.pixels(photos[index % photos.count]))
                 }
             }
         }
@@ -53,7 +53,7 @@ struct EmbedBenchmark: ParsableCommand {
         let clock = ContinuousClock()
         for index in 0..<500 {
             let started = clock.now
-            _ = try model.embedImage(bytes: photos[index % photos.count])
+            _ = model.embedImage(try pipeline.pixels(photos[index % photos.count]))
             let elapsed = clock.now - started
             latencies.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
         }

@@ -23,13 +23,10 @@ struct DuplicatesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let products = try store.open()
+        let storage = try store.open(), products = storage.products
         let groups = try DuplicateFinder(threshold: threshold).groups(in: products)
         if json {
-            JSONLineWriter.write(.object([("groups", .array(groups.map { group in
-                .object([("products", .array(group.members.map { .object([("product_id", .string($0.productID)), ("name", .string($0.name))]) })),
-                         ("min_score", .float(group.minimumScore))])
-            }))]))
+            JSONLineWriter.write(JSON.duplicateGroups(groups))
             return
         }
         if groups.isEmpty { print("no near-duplicates among \(try products.stats().withImage) product images (threshold \(threshold))") }
@@ -49,10 +46,10 @@ struct GetCommand: ParsableCommand {
     @Flag(help: "Include the vectors.") var vectors = false
 
     func run() throws {
-        let products = try store.open()
+        let storage = try store.open(), products = storage.products
         let found: ProductRecord?
         do throws(StoreError) { found = try products.product(id: productID) } catch { throw CLIError(error.description) }
-        guard let record = found else { throw CLIError("no product \(productID) in \(products.path)") }
+        guard let record = found else { throw CLIError("no product \(productID) in \(storage.location)") }
         var fields: [(String, JSONValue)] = [
             ("product_id", .string(record.productID)), ("name", .string(record.name)),
             ("description", .string(record.description)), ("metadata", .string(record.metadata)),
@@ -80,10 +77,10 @@ struct DeleteCommand: ParsableCommand {
     @Argument(help: "The product id.") var productID: String
 
     func run() throws {
-        let products = try store.open()
+        let storage = try store.open(), products = storage.products
         let deleted: Bool
         do throws(StoreError) { deleted = try products.delete(id: productID) } catch { throw CLIError(error.description) }
-        guard deleted else { throw CLIError("no product \(productID) in \(products.path)") }
+        guard deleted else { throw CLIError("no product \(productID) in \(storage.location)") }
         print("deleted \(productID)")
     }
 }
@@ -96,19 +93,19 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let products = try store.open()
+        let storage = try store.open(), products = storage.products
         let stats: StoreStats
         do throws(StoreError) { stats = try products.stats() } catch { throw CLIError(error.description) }
         if json {
             JSONLineWriter.write(.object([
                 ("products", .int(stats.products)), ("with_image", .int(stats.withImage)),
                 ("models", .object(stats.models.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
-                ("current_model", .string(ModelSpec.id)), ("database", .string(products.path)), ("bytes", .int(stats.bytes)),
+                ("current_model", .string(ModelSpec.id)), ("database", .string(storage.location)), ("bytes", .int(stats.bytes)),
                 ("kept_uploads", .int(stats.originals)), ("kept_upload_bytes", .int(stats.originalBytes)),
             ]))
             return
         }
-        print("\(stats.products) products (\(stats.withImage) with an image) in \(products.path), \(stats.bytes / 1024) KiB")
+        print("\(stats.products) products (\(stats.withImage) with an image) in \(storage.location), \(stats.bytes / 1024) KiB")
         if stats.originals > 0 {
             print("  uploaded images kept for reindex: \(stats.originals), \(stats.originalBytes / 1024) KiB")
         }
@@ -129,7 +126,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The output file (default: vectors.jsonl or vectors.npy).") var output: String?
 
     func run() throws {
-        let products = try store.open()
+        let storage = try store.open(), products = storage.products
         let path = output ?? "vectors.\(format.rawValue)"
         do throws(CatalogError) {
             let count = try VectorExport.export(store: products, kind: mode.kind, format: format, to: URL(fileURLWithPath: path))
@@ -168,8 +165,8 @@ struct ReindexCommand: ParsableCommand {
     }
 
     func run() throws {
-        let products = try store.open()
-        let indexer = CatalogIndexer(store: products, model: try model.load(limits: try limits.decodeLimits()), jobs: jobs)
+        let storage = try store.open(), products = storage.products
+        let indexer = CatalogIndexer(store: products, model: try model.load(), images: try limits.pipeline(), jobs: jobs)
         let progress = ProgressReporter(label: "reindexing")
         let stop = StopFlag()
         let signals = Interruption.install(stop)

@@ -36,7 +36,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let embedder = try model.load(limits: try limits.decodeLimits())
+        let embedder = try model.load(), pipeline = try limits.pipeline()
         let textVector = try text.map { text throws in
             do throws(EmbeddingError) { return try embedder.embedText(text) } catch { throw CLIError(error.description) }
         }
@@ -51,7 +51,9 @@ struct EmbedCommand: ParsableCommand {
             let files = Array(images[start..<min(start + window, images.count)])
             let results = ParallelMap.run(files, workers: jobs) { file -> Result<Embedding, EmbeddingError> in
                 Result { () throws(EmbeddingError) in
-                    let image = try embedder.embedImage(atPath: file)
+                    let pixels: PixelBuffer
+                    do throws(ImagingError) { pixels = try pipeline.pixels(atPath: file) } catch { throw EmbeddingError(error) }
+                    let image = embedder.embedImage(pixels)
                     return textVector.map { embedder.fuse(image: image, text: $0) } ?? image
                 }
             }
@@ -63,7 +65,7 @@ struct EmbedCommand: ParsableCommand {
                     failures += 1
                     let code = error.imaging?.code.rawValue ?? error.code.rawValue
                     JSONLineWriter.write(.object([("file", .string(file)),
-                                                  ("error", .object([("code", .string(code)), ("message", .string(error.message))]))]))
+                                                  ("error", .object(JSON.errorFields(code: code, message: error.message)))]))
                 }
             }
         }

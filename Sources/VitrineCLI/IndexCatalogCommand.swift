@@ -49,9 +49,8 @@ struct IndexCatalogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let products = try store.open()
-        let embedder = try model.load(limits: try limits.decodeLimits())
-        let indexer = CatalogIndexer(store: products, model: embedder, jobs: jobs, batchSize: batchSize,
+        let storage = try store.open(), products = storage.products
+        let indexer = CatalogIndexer(store: products, model: try model.load(), images: try limits.pipeline(), jobs: jobs, batchSize: batchSize,
                                      limits: try fieldLimits.fieldLimits())
         let failuresPath = failures ?? URL(fileURLWithPath: catalog).deletingPathExtension().lastPathComponent + ".failures.jsonl"
         let failureLog = FailureLog(path: failuresPath)
@@ -107,11 +106,7 @@ final class FailureLog: @unchecked Sendable {
                 handle = FileHandle.nullDevice
             }
         }
-        var fields: [(String, JSONValue)] = [("row", .int(failure.row))]
-        fields.append(("product_id", failure.productID.map(JSONValue.string) ?? .null))
-        fields.append(("code", .string(failure.code)))
-        fields.append(("reason", .string(failure.reason)))
-        handle?.write(Data((JSONValue.object(fields).rendered + "\n").utf8))
+        handle?.write(Data((JSON.rowFailure(failure).rendered + "\n").utf8))
     }
 
     func close() { try? handle?.close() }
@@ -129,10 +124,7 @@ enum SummaryPrinter {
             if summary.superseded > 0 { fields.append(("superseded", .int(summary.superseded))) }
             if summary.interrupted { fields.append(("interrupted", .bool(true))) }
             if let failuresPath { fields.append(("failures_file", .string(failuresPath))) }
-            fields.append(("failures", .array(summary.failures.map { failure in
-                .object([("row", .int(failure.row)), ("product_id", failure.productID.map(JSONValue.string) ?? .null),
-                         ("code", .string(failure.code)), ("reason", .string(failure.reason))])
-            })))
+            fields.append(("failures", .array(summary.failures.map(JSON.rowFailure))))
             JSONLineWriter.write(.object(fields))
             return
         }

@@ -1,3 +1,4 @@
+import VitrineCatalog
 import ArgumentParser
 import VitrineImaging
 
@@ -52,7 +53,7 @@ enum InspectReport {
         } catch {
             return (.object([
                 ("file", .string(file)),
-                ("error", .object([("code", .string(error.code.rawValue)), ("message", .string(error.message))])),
+                ("error", .object(JSON.errorFields(code: error.code.rawValue, message: error.message))),
             ]), false)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
-import VitrineServer
+import VitrineCatalog
 
-/// The CLI prints the same JSON as the API: keys in the documented order.
+/// The CLI prints the same JSON as the API (the catalogue's one shape per object): keys in the documented order.
 typealias JSONValue = JSON.Value
 
 /// Writes one JSON value per line to standard output, each line written at

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VitrineEmbedding
 import VitrineImaging
 
 /// Decode limits shared by every command that reads images.
@@ -20,5 +21,10 @@ struct LimitOptions: ParsableArguments {
 
     func decodeLimits() throws -> DecodeLimits {
         DecodeLimits(maxEncodedBytes: maxFileMib << 20, maxPixels: Int(maxMegapixels * 1_000_000), maxSide: maxSide)
+    }
+
+    /// The image pipeline with these limits, at the model's decode size.
+    func pipeline() throws -> ImagePipeline {
+        ImagePipeline(limits: try decodeLimits(), targetSize: ModelSpec.decodeTarget)
     }
 }

@@ -30,11 +30,10 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Loads and checks the model.
-    func load(limits: DecodeLimits = .default) throws -> EmbeddingModel {
+    func load() throws -> EmbeddingModel {
         do throws(EmbeddingError) {
             return try EmbeddingModel.load(manifestURL: manifestURL(),
-                                           fusion: FusionWeights(image: imageWeight, text: textWeight),
-                                           decoder: ImageDecoder(limits: limits))
+                                           fusion: FusionWeights(image: imageWeight, text: textWeight))
         } catch {
             throw CLIError(error.description)
         }

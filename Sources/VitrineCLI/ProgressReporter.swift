@@ -55,7 +55,8 @@ final class ProgressReporter: @unchecked Sendable {
 /// its current batch, commits it, reports, and exits.
 enum Interruption {
     static func install(_ flag: StopFlag,
-                        message: String = "stopping after the current batch (Ctrl-C again to stop at once)…") -> [DispatchSourceSignal] {
+                        message: String = "stopping after the current batch (Ctrl-C again to stop at once)…",
+                        then: @escaping @Sendable () -> Void = {}) -> [DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -63,6 +64,7 @@ enum Interruption {
                 if flag.isSet { exit(130) } // a second Ctrl-C: stop now (committed batches are safe)
                 flag.stop()
                 FileHandle.standardError.write(Data("\n\(message)\n".utf8))
+                then()
             }
             source.resume()
             return source

@@ -12,6 +12,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var model: ModelOptions
+    @OptionGroup var limits: LimitOptions
 
     @Argument(help: "The text to search for.")
     var query: String?
@@ -38,18 +39,24 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let products = try store.open()
-        let embedder = try model.load()
-        let search = CatalogSearch(store: products, model: embedder)
+        let storage = try store.open(), products = storage.products
+        let embedder = try model.load(), images = try limits.pipeline()
+        let search = CatalogSearch(store: products, model: embedder, images: images)
         let kind = mode.kind
         do throws(CatalogError) {
-            let index = try search.loadIndex(kind)
+            // The index is read from its snapshot beside the database and brought up to date from the
+            // change feed; when that applied many changes (or there was none), a fresh snapshot is saved.
+            let live = try SearchIndexes(feed: storage.feed, modelID: embedder.id, snapshots: store.snapshots).open(kind)
+            do { try live.saveSnapshot(minimumChanges: 1_000) } catch {
+                FileHandle.standardError.write(Data("warning: \(error.message) (searches still work, reading the store)\n".utf8))
+            }
+            let index = live.index
             let hits: [SearchHit]
             if let query {
                 hits = try search.search(text: query, in: index, kind: kind, k: topK)
             } else if let image {
                 let bytes: [UInt8]
-                do throws(ImagingError) { bytes = try embedder.decoder.readFile(atPath: image) } catch {
+                do throws(ImagingError) { bytes = try images.readFile(atPath: image) } catch {
                     throw CatalogError(.invalidRequest, "\(image): \(error.message)")
                 }
                 hits = try search.search(imageBytes: bytes, in: index, kind: kind, k: topK)
@@ -64,9 +71,7 @@ struct SearchCommand: ParsableCommand {
 
     static func printHits(_ hits: [SearchHit], json: Bool, empty: Bool) {
         if json {
-            JSONLineWriter.write(.object([("results", .array(hits.map { hit in
-                .object([("product_id", .string(hit.productID)), ("score", .float(hit.score)), ("name", .string(hit.name))])
-            }))]))
+            JSONLineWriter.write(JSON.results(hits))
             return
         }
         if empty { print("no products indexed yet: run `vitrine index-catalog CATALOG` first") }

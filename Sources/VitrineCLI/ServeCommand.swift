@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import VitrineCatalog
 import VitrineEmbedding
+import VitrineImaging
 import VitrineServer
 import VitrineStore
 
@@ -99,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.jobRetention = try Setting.value(retentionHours, "VITRINE_RETENTION_HOURS", c.jobRetention / 3600) * 3600
         c.jobLease = try Setting.value(jobLease, "VITRINE_JOB_LEASE", c.jobLease)
         guard c.jobLease >= 1 else { throw ValidationError("--job-lease must be at least 1 second") }
+        c.indexSnapshots = store.snapshots.path
         c.fieldLimits = try fieldLimits.fieldLimits()
         c.limits = try limits.decodeLimits()
         guard c.workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
@@ -112,25 +114,27 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serverConfiguration()
-        let products = try store.open(automaticCheckpoints: false)
-        let embedder = try model.load(limits: configuration.limits)
-        if let catalog { try index(catalog, into: products, model: embedder) }
+        let storage = try store.open(automaticCheckpoints: false)
+        let embedder = try model.load()
+        if let catalog { try index(catalog, into: storage, model: embedder, limits: configuration.limits) }
         let logger = Logger(label: "vitrine") { LineLogHandler(label: $0, level: .info) }
         let host = configuration.host
-        try await VitrineServer.run(configuration: configuration, store: products, model: embedder, logger: logger) { port in
-            FileHandle.standardError.write(Data("vitrine serving on http://\(host):\(port) (database \(products.path))\n".utf8))
+        try await VitrineServer.run(configuration: configuration, storage: storage, model: embedder, logger: logger) { port in
+            FileHandle.standardError.write(Data("vitrine serving on http://\(host):\(port) (database \(storage.location))\n".utf8))
         }
     }
 
     /// `--catalog`: the catalogue indexed as `index-catalog` does (resumable, bad rows
     /// reported with their row numbers), then served; bad rows do not stop the server.
-    func index(_ catalog: String, into products: SQLiteProductStore, model embedder: EmbeddingModel) throws {
-        let indexer = CatalogIndexer(store: products, model: embedder, jobs: ProcessInfo.processInfo.activeProcessorCount,
+    func index(_ catalog: String, into storage: Storage, model embedder: EmbeddingModel, limits: DecodeLimits) throws {
+        let indexer = CatalogIndexer(store: storage.products, model: embedder,
+                                     images: ImagePipeline(limits: limits, targetSize: ModelSpec.decodeTarget),
+                                     jobs: ProcessInfo.processInfo.activeProcessorCount,
                                      limits: try fieldLimits.fieldLimits())
         let summary = try IndexCatalogCommand.index(catalog, imagesRoot: imagesRoot, with: indexer,
                                                     label: "indexing \(catalog)", onFailure: { _ in })
         SummaryPrinter.print(summary, json: false, failuresPath: nil)
         if summary.interrupted { throw ExitCode(130) }
-        try products.checkpoint()
+        try storage.products.checkpoint()
     }
 }

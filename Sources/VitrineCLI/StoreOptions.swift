@@ -13,12 +13,16 @@ struct StoreOptions: ParsableArguments {
         return "vitrine.sqlite"
     }
 
-    /// Opens (creating and migrating if needed) the store.
-    func open(automaticCheckpoints: Bool = true) throws -> SQLiteProductStore {
+    /// Opens (creating and migrating if needed) the storage: the store, its job queue and its change feed.
+    func open(automaticCheckpoints: Bool = true) throws -> Storage {
         do throws(StoreError) {
-            return try SQLiteProductStore(path: path, automaticCheckpoints: automaticCheckpoints)
+            return try Storage.sqlite(path: path, automaticCheckpoints: automaticCheckpoints)
         } catch {
             throw CLIError(error.description)
         }
     }
+
+    /// Where search index snapshots are kept: a folder beside the database (a cache: deleting it
+    /// only makes the next search read the store).
+    var snapshots: URL { URL(fileURLWithPath: path + "-index") }
 }

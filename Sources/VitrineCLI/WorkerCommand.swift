@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
 import VitrineCatalog
+import VitrineServer
 import VitrineStore
 
 /// `vitrine worker --worker-id w1`: processes with-image indexing jobs from the database.
-struct WorkerCommand: ParsableCommand {
+struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Process queued image-indexing jobs from the database until stopped (SIGTERM or Ctrl-C).",
@@ -32,35 +35,40 @@ struct WorkerCommand: ParsableCommand {
         return seconds
     }
 
-    func run() throws {
-        // SIGTERM and Ctrl-C are caught from the start: a worker stopped while it starts exits cleanly.
-        let stop = StopFlag()
-        let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…")
+    /// The worker's service tree: one ServiceGroup with the job worker and the WAL checkpoints;
+    /// SIGTERM or Ctrl-C (caught from the very start, so a worker stopped while it starts exits
+    /// cleanly) shuts it down gracefully: the batch in hand is finished, the WAL checkpointed.
+    func run() async throws {
+        let stop = StopFlag(), stopped = Wakeup()
+        let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…") { stopped.signal() }
         defer { signals.forEach { $0.cancel() } }
-        // Checkpoints run on a timer of their own, never inside a job's commit.
-        let products = try store.open(automaticCheckpoints: false)
-        let checkpoints = DispatchSource.makeTimerSource(queue: .global())
-        checkpoints.schedule(deadline: .now() + 0.5, repeating: 0.5)
-        checkpoints.setEventHandler {
-            do { try products.checkpoint() } catch { JobWorker.logToStandardError("checkpoint", error) }
-        }
-        checkpoints.resume()
-        defer {
-            checkpoints.cancel()
-            do { try products.checkpoint() } catch { JobWorker.logToStandardError("checkpoint", error) }
-        }
-        let queue = SQLiteJobQueue(store: products)
-        let worker = JobWorker(queue: queue, model: try model.load(limits: try limits.decodeLimits()),
-                               workerID: workerID, lease: try leaseSeconds())
+        let storage = try store.open(automaticCheckpoints: false)
+        let logger = Logger(label: "vitrine-worker") { LineLogHandler(label: $0, level: .info) }
+        let pool = WorkPool(threads: 2, name: "vitrine-worker")
+        let worker = JobWorker(queue: storage.jobs, embedder: ProductEmbedder(model: try model.load(), images: try limits.pipeline()),
+                               workerID: workerID, lease: try leaseSeconds(), pool: pool)
         // A worker id names one process at a time: what an earlier process of this name held
         // (it was killed) is given to the next claim now rather than when its lease runs out.
-        let reclaimed = try queue.reclaim(workerID: workerID)
+        let reclaimed: Int
+        do throws(StoreError) { reclaimed = try storage.jobs.reclaim(workerID: workerID) } catch { throw CLIError(error.description) }
         if reclaimed > 0 {
             FileHandle.standardError.write(Data("worker \(workerID): took back \(reclaimed) jobs an earlier process of this name held\n".utf8))
         }
         if stop.isSet { return }
-        FileHandle.standardError.write(Data("worker \(workerID): processing jobs from \(products.path)\n".utf8))
-        worker.run(until: stop)
+        FileHandle.standardError.write(Data("worker \(workerID): processing jobs from \(storage.location)\n".utf8))
+        let group = ServiceGroup(configuration: .init(services: [
+            .init(service: JobWorkerService(workers: [worker], logger: logger)),
+            .init(service: CheckpointService(store: storage.products, pool: pool, logger: logger)),
+        ], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                while !stop.isSet && !Task.isCancelled { await stopped.wait(upTo: .seconds(60)) }
+                await group.triggerGracefulShutdown()
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
         FileHandle.standardError.write(Data("worker \(workerID): stopped\n".utf8))
     }
 }

@@ -12,8 +12,10 @@ import VitrineStore
 public struct CatalogIndexer: Sendable {
     /// Where products go.
     public let store: any ProductStore
+    /// Builds each record (the model, the image pipeline).
+    public let embedder: ProductEmbedder
     /// The model that embeds them.
-    public let model: EmbeddingModel
+    public var model: EmbeddingModel { embedder.model }
     /// Parallel workers (default: every core).
     public var jobs: Int
     /// Rows per batch (and per transaction).
@@ -22,12 +24,12 @@ public struct CatalogIndexer: Sendable {
     public var limits: FieldLimits
 
     /// Creates an indexer.
-    public init(store: any ProductStore, model: EmbeddingModel,
+    public init(store: any ProductStore, model: EmbeddingModel, images: ImagePipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget),
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 256,
                 limits: FieldLimits = .default) {
         self.limits = limits
         self.store = store
-        self.model = model
+        embedder = ProductEmbedder(model: model, images: images)
         self.jobs = max(1, jobs)
         self.batchSize = max(1, batchSize)
     }
@@ -94,7 +96,7 @@ public struct CatalogIndexer: Sendable {
         let ids: [String]
         do { ids = try store.productIDs(withModelOtherThan: all ? nil : model.id) } catch { throw CatalogError(error) }
         var summary = IndexSummary()
-        let store = self.store, embedder = ProductEmbedder(model: model)
+        let store = self.store, embedder = self.embedder
         for start in stride(from: 0, to: ids.count, by: batchSize) {
             let slice = Array(ids[start..<min(start + batchSize, ids.count)])
             let stored: [String: ProductRecord]
@@ -139,7 +141,7 @@ public struct CatalogIndexer: Sendable {
         if let digest = record.imageDigest {
             if let path = record.imagePath {
                 do throws(ImagingError) {
-                    bytes = Data(try embedder.model.decoder.readFile(atPath: path))
+                    bytes = Data(try embedder.images.readFile(atPath: path))
                 } catch {
                     return failure(error.code == .unreadable ? "image_missing" : error.code.rawValue,
                                    "image \(path): \(error.message); the product is left as it was")
@@ -175,9 +177,9 @@ public struct CatalogIndexer: Sendable {
     private func process(_ rows: [CatalogRow], base: URL) throws(CatalogError) -> (written: Int, unchanged: Int, failures: [RowFailure]) {
         let stored: [String: ProductFingerprint]
         do { stored = try store.fingerprints(for: rows.map(\.productID)) } catch { throw CatalogError(error) }
-        let model = self.model
+        let embedder = self.embedder
         let results = ParallelMap.run(rows, workers: jobs) { row in
-            Self.work(row, base: base, stored: stored[row.productID], model: model)
+            Self.work(row, base: base, stored: stored[row.productID], embedder: embedder)
         }
         var records: [ProductRecord] = []
         var unchanged = 0
@@ -194,7 +196,7 @@ public struct CatalogIndexer: Sendable {
         return (records.count, unchanged, failures)
     }
 
-    private static func work(_ row: CatalogRow, base: URL, stored: ProductFingerprint?, model: EmbeddingModel) -> Work {
+    private static func work(_ row: CatalogRow, base: URL, stored: ProductFingerprint?, embedder: ProductEmbedder) -> Work {
         let textDigest = Digest.text(name: row.name, description: row.description, metadata: row.metadata)
         var bytes: [UInt8]? = nil
         var imagePath: String? = nil
@@ -203,7 +205,7 @@ public struct CatalogIndexer: Sendable {
             let path = image.hasPrefix("/") ? image : base.appendingPathComponent(image).path
             imagePath = path
             do throws(ImagingError) {
-                bytes = try model.decoder.readFile(atPath: path)
+                bytes = try embedder.images.readFile(atPath: path)
             } catch {
                 let code = error.code == .unreadable ? "image_missing" : error.code.rawValue
                 return .failed(RowFailure(row: row.row, productID: row.productID, code: code,
@@ -211,11 +213,11 @@ public struct CatalogIndexer: Sendable {
             }
             imageDigest = Digest.sha256(bytes!)
         }
-        let fingerprint = ProductFingerprint(textDigest: textDigest, imageDigest: imageDigest, model: model.id)
+        let fingerprint = ProductFingerprint(textDigest: textDigest, imageDigest: imageDigest, model: embedder.model.id)
         if stored == fingerprint { return .unchanged }
         let fields = ProductFields(productID: row.productID, name: row.name, description: row.description, metadata: row.metadata)
         do throws(EmbeddingError) {
-            return .write(try ProductEmbedder(model: model).record(fields, image: bytes, imageDigest: imageDigest, imagePath: imagePath))
+            return .write(try embedder.record(fields, image: bytes, imageDigest: imageDigest, imagePath: imagePath))
         } catch {
             if let imaging = error.imaging {
                 return .failed(RowFailure(row: row.row, productID: row.productID, code: imaging.code.rawValue,

@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import VitrineStore
 import VitrineEmbedding
 
 /// Streams a catalogue file, CSV (a header row, RFC 4180 quoting, UTF-8) or

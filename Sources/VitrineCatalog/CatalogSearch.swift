@@ -4,35 +4,22 @@ import VitrineImaging
 import VitrineStore
 
 /// Search over a store: by text, by image, or for products like one already stored.
+/// Candidates come from a live ``SearchIndex``; they are re-ranked with the vectors the
+/// store holds now, so a product deleted, replaced or re-embedded since the index last
+/// caught up is scored as it now is, or left out.
 public struct CatalogSearch: Sendable {
     /// Where the products are.
     public let store: any ProductStore
     /// The model that embeds queries (must be the one that made the stored vectors).
     public let model: EmbeddingModel
+    /// How query images are decoded.
+    public let images: ImagePipeline
 
     /// Creates a search over `store`.
-    public init(store: any ProductStore, model: EmbeddingModel) {
+    public init(store: any ProductStore, model: EmbeddingModel, images: ImagePipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)) {
         self.store = store
         self.model = model
-    }
-
-    /// Loads every stored vector of `kind` into a compact in-memory index.
-    /// Vectors made by another model are left out (`vitrine reindex` updates them).
-    public func loadIndex(_ kind: VectorKind) throws(CatalogError) -> SearchIndex {
-        let index = SearchIndex(dimension: ModelSpec.dimension)
-        do {
-            let expected = try store.count()
-            index.reserve(expected)
-            try store.forEachVector(kind) { stored in
-                guard stored.model == model.id, stored.vector.count == ModelSpec.dimension else { return }
-                index.append(rowID: stored.rowID, productID: stored.productID, name: stored.name, vector: stored.vector)
-            }
-        } catch let error as StoreError {
-            throw CatalogError(error)
-        } catch {
-            throw CatalogError(.store, "\(error)")
-        }
-        return index
+        self.images = images
     }
 
     /// The `k` products nearest a text query.
@@ -46,11 +33,11 @@ public struct CatalogSearch: Sendable {
 
     /// The `k` products nearest an image (decoded from its bytes).
     public func search<Bytes: ContiguousBytes>(imageBytes: Bytes, in index: SearchIndex, kind: VectorKind, k: Int) throws(CatalogError) -> [SearchHit] {
-        let query: Embedding
-        do { query = try model.embedImage(bytes: imageBytes) } catch {
+        let pixels: PixelBuffer
+        do { pixels = try images.pixels(imageBytes) } catch {
             throw CatalogError(.invalidRequest, "the query image cannot be used: \(error.description)")
         }
-        return try search(query.vector, in: index, kind: kind, k: k, excluding: nil)
+        return try search(model.embedImage(pixels).vector, in: index, kind: kind, k: k, excluding: nil)
     }
 
     /// The `k` products most like a stored one (itself excluded), comparing vectors of `kind`.
@@ -70,14 +57,12 @@ public struct CatalogSearch: Sendable {
         return try search(vector, in: index, kind: kind, k: k, excluding: productID)
     }
 
-    /// Top-k for a query vector, re-ranked with the exact stored vectors.
+    /// Top-k for a query vector, re-ranked with the current stored vectors of this model.
     public func search(_ query: [Float], in index: SearchIndex, kind: VectorKind, k: Int, excluding: String?) throws(CatalogError) -> [SearchHit] {
-        let store = self.store
+        let store = self.store, modelID = model.id
         do {
-            return try index.search(query, k: k, excluding: excluding) { positions in
-                let rows = positions.map { index.rowID(at: $0) }
-                let vectors = try store.vectors(kind, rowIDs: rows)
-                return rows.map { vectors[$0] ?? [Float](repeating: 0, count: ModelSpec.dimension) }
+            return try index.search(query, k: k, excluding: excluding) { rows in
+                try store.vectors(kind, rowIDs: rows).filter { $0.value.model == modelID }
             }
         } catch let error as StoreError {
             throw CatalogError(error)
@@ -85,13 +70,4 @@ public struct CatalogSearch: Sendable {
             throw CatalogError(.store, "\(error)")
         }
     }
-}
-
-extension SearchIndex {
-    /// The store row of the vector at `position`.
-    public func rowID(at position: Int) -> Int64 { rowIDs[position] }
-    /// The product id of the vector at `position`.
-    public func productID(at position: Int) -> String { productIDs[position] }
-    /// The name of the product at `position`.
-    public func name(at position: Int) -> String { names[position] }
 }

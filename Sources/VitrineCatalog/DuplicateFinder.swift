@@ -56,29 +56,26 @@ public struct DuplicateFinder: Sendable {
         guard n > 1 else { return [] }
         // Image vectors live in the image half: compare only those dimensions.
         let dimension = ModelSpec.imageSubspace
-        let index = SearchIndex(dimension: dimension)
+        var index = QuantisedVectors(dimension: dimension)
         index.reserve(n)
-        for (position, vector) in vectors.enumerated() {
-            index.append(rowID: Int64(position), productID: "", name: "", vector: Array(vector.prefix(dimension)))
-        }
+        for vector in vectors { index.append(Array(vector.prefix(dimension))) }
         let cells = max(1, Int(Double(n).squareRoot()))
         let centroidPositions = (0..<cells).map { $0 * n / cells }
-        let centroidIndex = SearchIndex(dimension: dimension)
-        for position in centroidPositions {
-            centroidIndex.append(rowID: 0, productID: "", name: "", vector: Array(vectors[position].prefix(dimension)))
-        }
+        var centroidIndex = QuantisedVectors(dimension: dimension)
+        for position in centroidPositions { centroidIndex.append(Array(vectors[position].prefix(dimension))) }
+        let centroids = centroidIndex
         // Assign every vector to its nearest cells.
         let assignment = ParallelMap.run(Array(0..<n), workers: threads) { position in
-            centroidIndex.approximateBest(Array(vectors[position].prefix(dimension)), keep: min(probes, cells), threads: 1)
+            centroids.approximateBest(Array(vectors[position].prefix(dimension)), keep: min(probes, cells), threads: 1).map(\.slot)
         }
         var members = [[Int]](repeating: [], count: cells)
         for (position, nearest) in assignment.enumerated() { for cell in nearest { members[cell].append(position) } }
         // Compare within cells; keep pairs near the threshold (int8 scores are within ~0.01).
         let margin: Float = 0.02
         let threshold = self.threshold
-        let cellMembers = members
+        let cellMembers = members, cellIndex = index
         let pairLists = ParallelMap.run(Array(0..<cells), workers: threads) { cell -> [UInt64] in
-            index.pairsAbove(threshold - margin, among: cellMembers[cell])
+            cellIndex.pairsAbove(threshold - margin, among: cellMembers[cell])
         }
         var candidates = Set<UInt64>()
         for list in pairLists { candidates.formUnion(list) }
@@ -119,7 +116,7 @@ public struct DuplicateFinder: Sendable {
     }
 }
 
-extension SearchIndex {
+extension QuantisedVectors {
     /// Pairs (a << 32 | b, a < b) among `positions` whose approximate cosine is at least `minimum`.
     func pairsAbove(_ minimum: Float, among positions: [Int]) -> [UInt64] {
         guard positions.count > 1 else { return [] }

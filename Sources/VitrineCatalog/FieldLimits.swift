@@ -1,3 +1,5 @@
+import VitrineStore
+
 /// How large each text field of a product, and each search request, may be.
 /// The server and the catalogue CLI check the same limits, before any work is
 /// done, so a 27 MB name costs nothing but its refusal.
@@ -73,25 +75,5 @@ public struct FieldLimits: Sendable, Equatable {
             throw CatalogError(.invalidField, "the field \"top_k\" must be a whole number from 1 to \(topK)", field: "top_k")
         }
         return k
-    }
-}
-
-/// A product's text fields, checked by ``FieldLimits/product(id:name:description:metadata:)``.
-public struct ProductFields: Sendable, Equatable {
-    /// The id, trimmed.
-    public var productID: String
-    /// The name, as given.
-    public var name: String
-    /// The description ("" when absent).
-    public var description: String
-    /// The metadata ("" when absent).
-    public var metadata: String
-
-    /// Fields as given (check them with ``FieldLimits/product(id:name:description:metadata:)``).
-    public init(productID: String, name: String, description: String = "", metadata: String = "") {
-        self.productID = productID
-        self.name = name
-        self.description = description
-        self.metadata = metadata
     }
 }

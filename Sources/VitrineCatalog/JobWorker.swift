@@ -1,68 +1,101 @@
-import Dispatch
 import Foundation
 import VitrineEmbedding
 import VitrineImaging
 import VitrineStore
 
-/// Processes indexing jobs from a ``JobQueue``: claim a few, decode and
-/// embed each upload, write the products (each only if its job is still the
-/// newest write of its product) in one transaction, repeat.
-/// The lease is renewed while a job runs; an undecodable image fails the job
-/// at once with the decoder's message; other failures retry with backoff.
+/// Processes indexing jobs from a ``JobQueue``: claim a few, decode and embed each
+/// upload (through the one ``ProductEmbedder``), write the products (each only if its
+/// job is still the newest write of its product) in one transaction, repeat. Blocking
+/// work runs on the process's ``WorkPool``; while a batch runs, a child task renews its
+/// leases (on the pool, ahead of waiting work). An undecodable image fails the job at
+/// once with the decoder's message; other failures retry with backoff.
 public final class JobWorker: Sendable {
     /// The queue.
     public let queue: any JobQueue
-    /// The model.
-    public let model: EmbeddingModel
+    /// Builds each record.
+    public let embedder: ProductEmbedder
     /// This worker's name in the jobs table.
     public let workerID: String
     /// How long a claim lasts without renewal.
     public let lease: TimeInterval
-    /// How long to sleep when the queue is empty.
-    public let idleWait: TimeInterval
     /// Jobs claimed and committed together.
     public let batchSize: Int
-    /// Waits while the queue is empty, at most the given seconds (a sleep by
-    /// default; in-process workers are woken early when jobs are enqueued).
-    public let idle: @Sendable (TimeInterval) -> Void
+    /// Where the blocking work runs.
+    public let pool: WorkPool
     /// Told of every failure no job records (a lease renewal, the store unreachable between
     /// jobs), with the operation's name; by default written to standard error.
     public let onError: @Sendable (String, any Error) -> Void
 
+    /// The model.
+    public var model: EmbeddingModel { embedder.model }
+
     /// Creates a worker.
-    public init(queue: any JobQueue, model: EmbeddingModel, workerID: String, lease: TimeInterval = JobWorker.defaultLease,
-                idleWait: TimeInterval = 0.01, batchSize: Int = 8,
-                idle: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) },
+    public init(queue: any JobQueue, embedder: ProductEmbedder, workerID: String, lease: TimeInterval = JobWorker.defaultLease,
+                batchSize: Int = 8, pool: WorkPool,
                 onError: @escaping @Sendable (String, any Error) -> Void = JobWorker.logToStandardError) {
-        self.onError = onError
         self.queue = queue
-        self.model = model
+        self.embedder = embedder
         self.workerID = workerID
         self.lease = lease
-        self.idleWait = idleWait
         self.batchSize = max(1, batchSize)
-        self.idle = idle
+        self.pool = pool
+        self.onError = onError
     }
 
-    /// Claims and processes a batch of jobs (up to ``batchSize``, committed
-    /// together); false when there were none.
+    /// A worker with the default image pipeline and a small pool of its own (tests, tools).
+    public convenience init(queue: any JobQueue, model: EmbeddingModel, workerID: String,
+                            lease: TimeInterval = JobWorker.defaultLease, batchSize: Int = 8,
+                            onError: @escaping @Sendable (String, any Error) -> Void = JobWorker.logToStandardError) {
+        self.init(queue: queue, embedder: ProductEmbedder(model: model), workerID: workerID, lease: lease,
+                  batchSize: batchSize, pool: WorkPool(threads: 2, name: "vitrine-worker-\(workerID)"), onError: onError)
+    }
+
+    /// The default lease: short, so a dead worker's jobs are taken over within seconds; renewed
+    /// five times a lease while a batch runs.
+    public static let defaultLease: TimeInterval = 3
+
+    /// Claims and processes a batch of jobs (up to ``batchSize``, committed together); false
+    /// when there were none.
     @discardableResult
-    public func runOnce() throws(StoreError) -> Bool {
-        let claimed = try queue.claim(workerID: workerID, lease: lease, limit: batchSize)
+    public func runOnce() async throws(StoreError) -> Bool {
+        let queue = self.queue, workerID = self.workerID, lease = self.lease, limit = batchSize
+        let claimed = try await blocking { () throws(StoreError) in try queue.claim(workerID: workerID, lease: lease, limit: limit) }
         guard !claimed.isEmpty else { return false }
-        let renewal = startRenewing(claimed.map(\.claim))
-        defer { renewal.cancel() }
+        try await whileRenewing(claimed.map(\.claim)) { () async throws(StoreError) in
+            try await self.blocking { () throws(StoreError) in try self.process(claimed) }
+        }
+        return true
+    }
+
+    /// Processes jobs until `stop` is set (finishing the batch in hand) or the task is cancelled,
+    /// waiting up to `idleWait` (or until `wakeup` is signalled) while the queue is empty.
+    public func run(until stop: StopFlag, wakeup: Wakeup? = nil, idleWait: Duration = .milliseconds(50)) async {
+        let idle = wakeup ?? Wakeup()
+        while !stop.isSet && !Task.isCancelled {
+            let worked: Bool
+            do { worked = try await runOnce() } catch {
+                // The database is busy or unreachable: wait, then try again.
+                onError("claim", error)
+                await idle.wait(upTo: .milliseconds(500))
+                continue
+            }
+            if !worked { await idle.wait(upTo: idleWait) }
+        }
+    }
+
+    /// Embeds a claimed batch and commits it (blocking: on the pool).
+    private func process(_ claimed: [ClaimedJob]) throws(StoreError) {
         var done: [(claim: JobClaim, product: ProductRecord)] = []
         for job in claimed {
-            switch embed(job) {
-            case .success(let record):
-                done.append((job.claim, record))
-            case .failure(let failure):
+            do throws(EmbeddingError) {
+                done.append((job.claim, try embedder.record(job.job.fields, image: job.image, imageDigest: job.imageDigest,
+                                                            imagePath: nil)))
+            } catch {
                 // An undecodable image or text without words will not get better: fail at once.
-                try queue.fail(job.claim, error: failure.description, permanent: true, retryAfter: 0)
+                try queue.fail(job.claim, error: error.description, permanent: true, retryAfter: 0)
             }
         }
-        guard !done.isEmpty else { return true }
+        guard !done.isEmpty else { return }
         do throws(StoreError) {
             let outcomes = try queue.complete(done)
             for (item, outcome) in zip(done, outcomes) where outcome == .leaseLost {
@@ -76,7 +109,36 @@ public final class JobWorker: Sendable {
                                retryAfter: Self.backoff(attempt: item.claim.attempt))
             }
         }
-        return true
+    }
+
+    /// Runs `body` while a child task renews `claims` every fifth of a lease.
+    private func whileRenewing(_ claims: [JobClaim], _ body: @escaping @Sendable () async throws(StoreError) -> Void) async throws(StoreError) {
+        let queue = self.queue, lease = self.lease, onError = self.onError, pool = self.pool
+        let outcome: Result<Void, StoreError> = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let interval = max(0.05, lease / 5)
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(interval))
+                    if Task.isCancelled { return }
+                    // A missed renewal may let another worker take the job over (it is applied once either way).
+                    do { _ = try await pool.run(urgent: true) { try queue.renew(claims, lease: lease) } } catch {
+                        onError("lease_renewal", error)
+                    }
+                }
+            }
+            let result: Result<Void, StoreError>
+            do throws(StoreError) { try await body(); result = .success(()) } catch { result = .failure(error) }
+            group.cancelAll()
+            return result
+        }
+        try outcome.get()
+    }
+
+    /// Runs blocking store work on the pool, keeping its error type.
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
+        do { return try await pool.run { try body() } } catch let error as StoreError { throw error } catch {
+            throw StoreError(.failed, "\(error)")
+        }
     }
 
     /// A completion that came after the worker's lease had been taken over: reported, not written.
@@ -91,34 +153,6 @@ public final class JobWorker: Sendable {
         }
     }
 
-    /// The default lease: short, so a dead worker's jobs are taken over within seconds; renewed
-    /// five times a lease while a batch runs.
-    public static let defaultLease: TimeInterval = 3
-
-    /// Decodes and embeds a claimed job's product.
-    private func embed(_ claimed: ClaimedJob) -> Result<ProductRecord, EmbeddingError> {
-        let request = claimed.job.request
-        let fields = ProductFields(productID: request.productID, name: request.name, description: request.description,
-                                   metadata: request.metadata)
-        return Result { () throws(EmbeddingError) -> ProductRecord in
-            try ProductEmbedder(model: model).record(fields, image: claimed.image, imageDigest: claimed.imageDigest, imagePath: nil)
-        }
-    }
-
-    /// Processes jobs until `stop` is set (finishing the job in hand), sleeping while the queue is empty.
-    public func run(until stop: StopFlag) {
-        while !stop.isSet {
-            let worked: Bool
-            do { worked = try runOnce() } catch {
-                // The database is busy or unreachable: wait, then try again.
-                onError("claim", error)
-                Thread.sleep(forTimeInterval: 0.5)
-                continue
-            }
-            if !worked { idle(idleWait) }
-        }
-    }
-
     /// The default of ``onError``: one line on standard error.
     public static let logToStandardError: @Sendable (String, any Error) -> Void = { operation, error in
         FileHandle.standardError.write(Data("worker: \(operation) failed: \(error)\n".utf8))
@@ -127,18 +161,5 @@ public final class JobWorker: Sendable {
     /// Exponential backoff for transient failures: 0.5 s, 1 s, 2 s … at most 30 s.
     public static func backoff(attempt: Int) -> TimeInterval {
         min(30, 0.5 * pow(2, Double(max(0, attempt - 1))))
-    }
-
-    private func startRenewing(_ claims: [JobClaim]) -> DispatchSourceTimer {
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        let interval = max(0.05, lease / 5)
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        let queue = self.queue, lease = self.lease, onError = self.onError
-        timer.setEventHandler {
-            // A missed renewal may let another worker take the job over (it is applied once either way).
-            do { _ = try queue.renew(claims, lease: lease) } catch { onError("lease_renewal", error) }
-        }
-        timer.resume()
-        return timer
     }
 }

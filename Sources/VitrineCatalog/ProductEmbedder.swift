@@ -4,15 +4,19 @@ import VitrineImaging
 import VitrineStore
 
 /// Turns a product's fields and image bytes into the record to store: one decode
-/// (at the model's size), the thumbnail, the embedding, the digests. The job
-/// worker, `index-catalog` and `reindex` all build records here.
+/// (at the model's size, within the pipeline's limits), the thumbnail, the embedding,
+/// the digests. The synchronous route, the job worker, `index-catalog` and `reindex`
+/// all build records here.
 public struct ProductEmbedder: Sendable {
-    /// The model (and its decoder, with its limits).
+    /// The model.
     public let model: EmbeddingModel
+    /// The image pipeline (decoder, limits, thumbnails).
+    public let images: ImagePipeline
 
-    /// An embedder for `model`.
-    public init(model: EmbeddingModel) {
+    /// An embedder for `model`, decoding with `images`.
+    public init(model: EmbeddingModel, images: ImagePipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)) {
         self.model = model
+        self.images = images
     }
 
     /// A text-only product's record.
@@ -30,10 +34,10 @@ public struct ProductEmbedder: Sendable {
         var digest: String? = nil
         if let image {
             do throws(ImagingError) {
-                let decoded = try model.decoder.decode(image, targetSize: ModelSpec.decodeTarget)
-                pixels = decoded.pixels
-                size = (decoded.width, decoded.height)
-                thumbnail = try Thumbnail.make(from: decoded.pixels)
+                let prepared = try images.prepare(image)
+                pixels = prepared.pixels
+                size = (prepared.width, prepared.height)
+                thumbnail = prepared.thumbnail
             } catch {
                 throw EmbeddingError(error)
             }

@@ -1,12 +1,11 @@
-import CVitrineKernels
-import Dispatch
 import Foundation
+import VitrineStore
 
 /// One search result.
 public struct SearchHit: Sendable, Equatable {
     /// The product's id.
     public var productID: String
-    /// Its name.
+    /// Its name (as stored when the search ran).
     public var name: String
     /// Exact cosine similarity to the query.
     public var score: Float
@@ -14,174 +13,188 @@ public struct SearchHit: Sendable, Equatable {
     public var rowID: Int64
 }
 
-/// Exact top-k cosine search held in memory compactly: each vector is
-/// quantised to int8 with its own scale (512 bytes + 4 for 512-d, under the
-/// 1 KB budget). A query scans every vector with an int8 SIMD kernel (AVX2
-/// when the CPU has it) on every core, keeps the best `candidates`, and
-/// re-ranks those with their exact Float32 vectors, so the results are those
-/// of exact float search (see BENCHMARKS.md for recall).
+/// Exact top-k cosine search over vectors held in memory compactly (int8 codes with a
+/// scale each: 516 bytes a 512-d vector, plus the product id and row), updated in place:
+/// a product is upserted into its slot, a removed product's slot is reused. A query
+/// scans every slot with the int8 kernel on every core, keeps the best candidates —
+/// more when the candidates' scores are too close to tell apart after quantisation
+/// (families of near-identical products) — and re-ranks them with their exact Float32
+/// vectors as the store holds them now, so the results are those of exact float
+/// search over the current products (see BENCHMARKS.md for recall).
+///
+/// Safe to search from many threads while one thread applies changes: searches share
+/// a read-write lock that updates take alone, for the length of one batch.
 public final class SearchIndex: @unchecked Sendable {
     /// The vectors' dimension (a multiple of 32).
     public let dimension: Int
-    private var codes: [Int8] = []
-    private var scales: [Float] = []
-    private(set) var productIDs: [String] = []
-    private(set) var names: [String] = []
-    private(set) var rowIDs: [Int64] = []
+    private let lock = ReadWriteLock()
+    private var vectors: QuantisedVectors
+    private var rowIDs: [Int64] = []          // -1: a free slot
+    private var productIDs: [String] = []
+    private var slots: [String: Int32] = [:]
+    private var free: [Int32] = []
 
-    /// Number of vectors held.
-    public var count: Int { scales.count }
+    /// How far an int8 score may be from the exact one, in practice: for 512-d unit vectors the
+    /// error's spread is about 0.0006, so this is eight of them.
+    static let quantisationMargin: Float = 0.005
 
     /// An empty index for vectors of `dimension`.
     public init(dimension: Int) {
-        precondition(dimension % 32 == 0, "the dimension must be a multiple of 32")
+        vectors = QuantisedVectors(dimension: dimension)
         self.dimension = dimension
     }
 
-    /// Reserves room for `count` vectors.
+    /// An index from its stored parts (a snapshot): slot by slot, -1 rows are free.
+    init(vectors: QuantisedVectors, rowIDs: [Int64], productIDs: [String]) {
+        precondition(rowIDs.count == vectors.count && productIDs.count == vectors.count, "the snapshot's parts disagree")
+        dimension = vectors.dimension
+        self.vectors = vectors
+        self.rowIDs = rowIDs
+        self.productIDs = productIDs
+        slots.reserveCapacity(rowIDs.count)
+        for slot in 0..<rowIDs.count {
+            if rowIDs[slot] < 0 { free.append(Int32(slot)) } else { slots[productIDs[slot]] = Int32(slot) }
+        }
+    }
+
+    /// Products held.
+    public var count: Int { lock.reading { slots.count } }
+
+    /// Reserves room for `count` products.
     public func reserve(_ count: Int) {
-        codes.reserveCapacity(count * dimension)
-        scales.reserveCapacity(count)
-        productIDs.reserveCapacity(count)
-        names.reserveCapacity(count)
-        rowIDs.reserveCapacity(count)
+        lock.writing {
+            vectors.reserve(count)
+            rowIDs.reserveCapacity(count)
+            productIDs.reserveCapacity(count)
+            slots.reserveCapacity(count)
+        }
     }
 
-    /// Adds one vector (any length-`dimension` vector; cosine needs unit length).
-    public func append(rowID: Int64, productID: String, name: String, vector: [Float]) {
-        precondition(vector.count == dimension, "vector of \(vector.count) values in a \(dimension)-d index")
-        let (quantised, scale) = Self.quantise(vector)
-        codes.append(contentsOf: quantised)
-        scales.append(scale)
-        productIDs.append(productID)
-        names.append(name)
-        rowIDs.append(rowID)
+    /// Adds or replaces a product's vector (any length-`dimension` vector; cosine needs unit length).
+    public func upsert(productID: String, rowID: Int64, vector: [Float]) {
+        lock.writing { put(productID, rowID, vector) }
     }
 
-    /// The codes and scale stored for `position`.
-    func code(at position: Int) -> (ArraySlice<Int8>, Float) {
-        (codes[(position * dimension)..<((position + 1) * dimension)].withUnsafeBufferPointer { ArraySlice($0) }, scales[position])
+    /// Removes a product; false when it was not held.
+    @discardableResult
+    public func remove(productID: String) -> Bool {
+        lock.writing { take(productID) }
     }
 
-    /// Int8 codes and the scale that maps them back (value ≈ code · scale).
-    static func quantise(_ vector: [Float]) -> ([Int8], Float) {
-        var largest: Float = 0
-        for value in vector { largest = max(largest, abs(value)) }
-        guard largest > 0 else { return ([Int8](repeating: 0, count: vector.count), 0) }
-        let scale = largest / 127
-        let inverse = 1 / scale
-        return (vector.map { Int8(max(-127, min(127, ($0 * inverse).rounded()))) }, scale)
+    /// Whether a product is held.
+    public func contains(productID: String) -> Bool {
+        lock.reading { slots[productID] != nil }
     }
 
-    /// The `k` products nearest `query` (cosine), excluding `excluding`.
+    /// Applies changes from the feed in one update: a change with a vector of `model` (and
+    /// this dimension) is upserted, any other (a deletion, a product without such a vector,
+    /// a vector of another model) removes the product.
+    public func apply(_ changes: [FeedChange], model: String) {
+        guard !changes.isEmpty else { return }
+        lock.writing {
+            for change in changes {
+                if let entry = change.entry, entry.model == model, entry.vector.count == dimension {
+                    put(change.productID, entry.rowID, entry.vector)
+                } else {
+                    take(change.productID)
+                }
+            }
+        }
+    }
+
+    private func put(_ productID: String, _ rowID: Int64, _ vector: [Float]) {
+        if let slot = slots[productID] {
+            vectors.set(Int(slot), vector)
+            rowIDs[Int(slot)] = rowID
+        } else if let slot = free.popLast() {
+            vectors.set(Int(slot), vector)
+            rowIDs[Int(slot)] = rowID
+            productIDs[Int(slot)] = productID
+            slots[productID] = slot
+        } else {
+            slots[productID] = Int32(vectors.append(vector))
+            rowIDs.append(rowID)
+            productIDs.append(productID)
+        }
+    }
+
+    @discardableResult
+    private func take(_ productID: String) -> Bool {
+        guard let slot = slots.removeValue(forKey: productID) else { return false }
+        vectors.clear(Int(slot))
+        rowIDs[Int(slot)] = -1
+        productIDs[Int(slot)] = ""
+        free.append(slot)
+        return true
+    }
+
+    /// A candidate of the scan: its row, its product and its approximate score.
+    public struct Candidate: Sendable {
+        /// The store's row.
+        public var rowID: Int64
+        /// The product.
+        public var productID: String
+        /// The int8 score.
+        public var score: Float
+    }
+
+    /// The approximate best `keep` products for `query` (never `excluding`), best first. When
+    /// the weakest kept candidate is within the quantisation margin of the `k`-th, ties that
+    /// quantisation cannot order may lie beyond it: the pool grows (up to `limit`) until it
+    /// holds every product that could be among the exact top `k`.
+    public func candidates(_ query: [Float], k: Int, keep: Int, limit: Int = 8_192, excluding: String? = nil,
+                           threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [Candidate] {
+        precondition(query.count == dimension, "query of \(query.count) values in a \(dimension)-d index")
+        return lock.reading {
+            let live = slots.count
+            guard k > 0, live > 0 else { return [] }
+            var pool = min(live, max(keep, k) + (excluding == nil ? 0 : 1))
+            while true {
+                // Free slots score 0: ask for as many more as there are (at most the pool again).
+                let best = vectors.approximateBest(query, keep: pool + min(free.count, pool), threads: threads)
+                var found: [Candidate] = []
+                found.reserveCapacity(pool)
+                for (score, slot) in best where rowIDs[slot] >= 0 && productIDs[slot] != excluding {
+                    found.append(Candidate(rowID: rowIDs[slot], productID: productIDs[slot], score: score))
+                    if found.count == pool { break }
+                }
+                let kth = found.count >= k ? found[k - 1].score : -Float.infinity
+                let weakest = found.last?.score ?? -Float.infinity
+                let crowded = found.count == pool && weakest >= kth - 2 * Self.quantisationMargin
+                if !crowded || pool >= min(live, limit) { return found }
+                pool = min(min(live, limit), pool * 4)
+            }
+        }
+    }
+
+    /// The `k` products nearest `query` (cosine), excluding `excluding`: candidates from the
+    /// scan, re-ranked with `exact` — the current vectors of the given rows (a row deleted or
+    /// reused since is left out, so a removed product never appears).
     /// - Parameters:
-    ///   - candidates: how many approximate best are re-ranked exactly (default max(10·k, 100)).
+    ///   - candidates: how many approximate best are re-ranked at least (default max(10·k, 100)).
     ///   - threads: scanning threads (default: every core).
-    ///   - exact: the exact vectors of the given index positions, for re-ranking.
     public func search(_ query: [Float], k: Int, excluding: String? = nil, candidates: Int? = nil,
                        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                       exact: ([Int]) throws -> [[Float]]) rethrows -> [SearchHit] {
-        guard k > 0, count > 0 else { return [] }
-        precondition(query.count == dimension, "query of \(query.count) values in a \(dimension)-d index")
-        let pool = min(count, max(candidates ?? max(10 * k, 100), k + (excluding == nil ? 0 : 1)))
-        let best = approximateBest(query, keep: pool, threads: max(1, threads))
-        let positions = best.filter { excluding == nil || productIDs[$0] != excluding }
-        let vectors = try exact(positions)
+                       exact: ([Int64]) throws -> [Int64: StoredVector]) rethrows -> [SearchHit] {
+        guard k > 0 else { return [] }
+        let found = self.candidates(query, k: k, keep: candidates ?? max(10 * k, 100), excluding: excluding, threads: threads)
+        guard !found.isEmpty else { return [] }
+        let current = try exact(found.map(\.rowID))
         var hits: [SearchHit] = []
-        hits.reserveCapacity(positions.count)
-        for (position, vector) in zip(positions, vectors) {
+        hits.reserveCapacity(found.count)
+        for candidate in found {
+            guard let stored = current[candidate.rowID], stored.productID == candidate.productID,
+                  stored.vector.count == dimension else { continue }
             var score: Float = 0
-            for index in 0..<dimension { score += query[index] * vector[index] }
-            hits.append(SearchHit(productID: productIDs[position], name: names[position], score: score, rowID: rowIDs[position]))
+            for index in 0..<dimension { score += query[index] * stored.vector[index] }
+            hits.append(SearchHit(productID: stored.productID, name: stored.name, score: score, rowID: stored.rowID))
         }
         hits.sort { $0.score > $1.score || ($0.score == $1.score && $0.productID < $1.productID) }
         return Array(hits.prefix(k))
     }
 
-    /// Index positions of the `keep` best approximate scores, scanned on `threads` threads.
-    func approximateBest(_ query: [Float], keep: Int, threads: Int) -> [Int] {
-        let (queryCodes, queryScale) = Self.quantise(query)
-        let stripes = min(threads, max(1, count / 4_096))
-        let chunk = (count + stripes - 1) / stripes
-        let heaps = ResultSlots<TopScores>(count: stripes)
-        codes.withUnsafeBufferPointer { codes in
-            scales.withUnsafeBufferPointer { scales in
-                queryCodes.withUnsafeBufferPointer { q in
-                    let shared = ScanInput(codes: codes.baseAddress!, scales: scales.baseAddress!, query: q.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
-                        let start = stripe * chunk, end = min(count, start + chunk)
-                        var top = TopScores(capacity: keep)
-                        let block = 2_048
-                        let scores = UnsafeMutablePointer<Int32>.allocate(capacity: block)
-                        defer { scores.deallocate() }
-                        var first = start
-                        while first < end {
-                            let n = min(block, end - first)
-                            vt_dot_i8(shared.codes + first * dimension, n, dimension, shared.query, scores)
-                            for offset in 0..<n {
-                                top.offer(Float(scores[offset]) * shared.scales[first + offset] * queryScale, first + offset)
-                            }
-                            first += n
-                        }
-                        heaps.set(stripe, top)
-                    }
-                }
-            }
-        }
-        var merged = TopScores(capacity: keep)
-        for heap in heaps.values { for (score, position) in heap.items { merged.offer(score, position) } }
-        return merged.items.sorted { $0.0 > $1.0 }.map(\.1)
-    }
-}
-
-/// Read-only buffers shared by the scanning threads (alive for the whole scan).
-private struct ScanInput: @unchecked Sendable {
-    let codes: UnsafePointer<Int8>
-    let scales: UnsafePointer<Float>
-    let query: UnsafePointer<Int8>
-}
-
-/// The `capacity` highest scores seen, as a min-heap (the weakest on top).
-struct TopScores: Sendable {
-    private(set) var items: [(Float, Int)] = []
-    let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        items.reserveCapacity(capacity)
-    }
-
-    @inline(__always)
-    mutating func offer(_ score: Float, _ position: Int) {
-        if items.count < capacity {
-            items.append((score, position))
-            siftUp(items.count - 1)
-        } else if score > items[0].0 {
-            items[0] = (score, position)
-            siftDown(0)
-        }
-    }
-
-    private mutating func siftUp(_ index: Int) {
-        var child = index
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if items[child].0 >= items[parent].0 { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ index: Int) {
-        var parent = index
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < items.count && items[left].0 < items[smallest].0 { smallest = left }
-            if right < items.count && items[right].0 < items[smallest].0 { smallest = right }
-            if smallest == parent { return }
-            items.swapAt(parent, smallest)
-            parent = smallest
-        }
+    /// Runs `body` with the index's parts, shared (for a snapshot).
+    func withContents<T>(_ body: (QuantisedVectors, [Int64], [String]) throws -> T) rethrows -> T {
+        try lock.reading { try body(vectors, rowIDs, productIDs) }
     }
 }

@@ -51,7 +51,7 @@ public enum StaleWorkerChaos {
             let queue = SQLiteJobQueue(store: store)
             _ = try queue.enqueue((0..<configuration.jobs).map { index in
                 let image = setup.images[index % setup.images.count]
-                return Upload(request: IndexRequest(productID: "s\(index)", name: "Produit \(index)"), image: image,
+                return Upload(fields: ProductFields(productID: "s\(index)", name: "Produit \(index)"), image: image,
                               imageDigest: Digest.sha256(image))
             }, maxAttempts: 5)
             func worker(_ id: String) throws -> ChildProcess {

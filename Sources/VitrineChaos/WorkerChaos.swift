@@ -100,7 +100,7 @@ public enum WorkerChaos {
             let range = enqueued..<min(configuration.jobs, enqueued + perBurst)
             guard !range.isEmpty else { return }
             _ = try queue.enqueue(range.map { index in
-                Upload(request: IndexRequest(productID: writes[index].productID, name: writes[index].name),
+                Upload(fields: ProductFields(productID: writes[index].productID, name: writes[index].name),
                        image: setup.images[writes[index].image], imageDigest: digests[writes[index].image])
             }, maxAttempts: 5)
             enqueued = range.upperBound

@@ -5,31 +5,28 @@ import VitrineImaging
 /// texts (hashed n-grams + colour words) projected by fixed random weights
 /// into one joint, L2-normalised 512-d space.
 ///
-/// Pure functions of their input: the same bytes give bit-identical vectors on
-/// every run and with any number of threads (each vector is computed by one
-/// thread, in a fixed order).
+/// Pure functions of their input: the same pixels and text give bit-identical
+/// vectors on every run and with any number of threads (each vector is computed by
+/// one thread, in a fixed order). The model takes pixel buffers and texts only: files,
+/// bytes and their limits are the ``VitrineImaging/ImagePipeline``'s.
 public struct EmbeddingModel: Sendable {
     /// The checked weights.
     public let weights: ModelWeights
     /// How image and text are fused.
     public var fusion: FusionWeights
-    /// The decoder used for image bytes and files.
-    public var decoder: ImageDecoder
 
     /// `name@version`, carried by every vector.
     public var id: String { weights.manifest.id }
 
     /// Wraps loaded weights.
-    public init(weights: ModelWeights, fusion: FusionWeights = .default, decoder: ImageDecoder = ImageDecoder()) {
+    public init(weights: ModelWeights, fusion: FusionWeights = .default) {
         self.weights = weights
         self.fusion = fusion
-        self.decoder = decoder
     }
 
     /// Loads the model from its manifest (checking the weights' digest).
-    public static func load(manifestURL: URL, fusion: FusionWeights = .default,
-                            decoder: ImageDecoder = ImageDecoder()) throws(EmbeddingError) -> EmbeddingModel {
-        EmbeddingModel(weights: try ModelWeights.load(manifestURL: manifestURL), fusion: fusion, decoder: decoder)
+    public static func load(manifestURL: URL, fusion: FusionWeights = .default) throws(EmbeddingError) -> EmbeddingModel {
+        EmbeddingModel(weights: try ModelWeights.load(manifestURL: manifestURL), fusion: fusion)
     }
 
     // MARK: Images
@@ -44,24 +41,6 @@ public struct EmbeddingModel: Sendable {
         }
         VectorMath.normalize(&vector)
         return Embedding(model: id, vector: vector)
-    }
-
-    /// Decodes (on the DCT fast path) and embeds encoded image bytes.
-    public func embedImage<Bytes: ContiguousBytes>(bytes: Bytes) throws(EmbeddingError) -> Embedding {
-        do throws(ImagingError) {
-            return embedImage(try decoder.decode(bytes, targetSize: ModelSpec.decodeTarget).pixels)
-        } catch {
-            throw EmbeddingError(error)
-        }
-    }
-
-    /// Reads, decodes and embeds an image file.
-    public func embedImage(atPath path: String) throws(EmbeddingError) -> Embedding {
-        do throws(ImagingError) {
-            return embedImage(try decoder.decodeFile(atPath: path, targetSize: ModelSpec.decodeTarget).pixels)
-        } catch {
-            throw EmbeddingError(error)
-        }
     }
 
     // MARK: Text

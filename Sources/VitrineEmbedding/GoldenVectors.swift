@@ -1,4 +1,5 @@
 import Foundation
+import VitrineImaging
 
 /// Golden vectors: the fixture products' expected embeddings, one JSON file a
 /// product in `fixtures/expected/`, so any unintended change to the model
@@ -46,13 +47,14 @@ public enum GoldenVectors {
     }
 
     /// Embeds every product of the list (with default fusion weights) as golden entries.
-    public static func compute(products url: URL, model: EmbeddingModel) throws -> [Entry] {
+    public static func compute(products url: URL, model: EmbeddingModel,
+                               images: ImagePipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)) throws -> [Entry] {
         var model = model
         model.fusion = .default
         let folder = url.deletingLastPathComponent()
         return try readProducts(url).map { product in
             let imagePath = folder.appendingPathComponent(product.image ?? "").path
-            let image = try model.decoder.decodeFile(atPath: imagePath, targetSize: ModelSpec.decodeTarget).pixels
+            let image = try images.pixels(atPath: imagePath)
             let vectors = try model.embedProduct(text: product.text, image: image)
             return Entry(product_id: product.product_id, model: model.id, image: vectors.image?.vector ?? [],
                          text: vectors.text.vector, fused: vectors.fused.vector)

@@ -119,3 +119,25 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+extension APIError {
+    /// Runs `body`, turning store, catalogue and image errors into API errors.
+    static func mapping<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw APIError(error)
+        } catch let error as CatalogError {
+            throw APIError(error)
+        } catch let error as ImagingError {
+            throw APIError(error)
+        }
+    }
+}
+
+extension WorkPool {
+    /// `run` for a route: store, catalogue and image errors become API errors (404, 413, 503, ...).
+    func api<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await APIError.mapping { try await run(body) }
+    }
+}

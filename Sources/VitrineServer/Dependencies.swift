@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 import VitrineCatalog
@@ -6,54 +5,60 @@ import VitrineEmbedding
 import VitrineImaging
 import VitrineStore
 
-/// What the routes share: configuration, store, jobs, model, the work pool and its admission, caches, metrics.
+/// What the routes share: configuration, the storage (through its protocols only), the
+/// catalogue's writer and search, the work pool and its admission, caches, metrics.
 final class Dependencies: Sendable {
     let configuration: ServerConfiguration
-    let store: SQLiteProductStore
-    let jobs: SQLiteJobQueue
+    let storage: Storage
     let model: EmbeddingModel
-    let search: CatalogSearch
-    let searchCache: SearchCache
-    let duplicates: DuplicatesCache
+    /// The one image pipeline (decoder, limits, thumbnails), from the configuration.
+    let images: ImagePipeline
     /// The one pool for blocking work.
     let pool: WorkPool
+    /// Synchronous writes, uploads and deletes, on the catalogue's one indexing path.
+    let writer: CatalogWriter
+    let search: CatalogSearch
+    /// The live search indexes, following the change feed.
+    let indexes: SearchIndexes
+    let duplicates: DuplicatesCache
     /// Admission of CPU-heavy requests to the pool (429 when full).
     let admission: Admission
     /// Upload bytes held in memory by all requests (429 when spent).
     let uploads: UploadBudget
-    /// Synchronous product writes, committed together.
-    let batcher: GroupCommit<ProductRecord, Void>
-    /// Uploads and their jobs, committed together.
-    let enqueuer: GroupCommit<Upload, JobRecord>
     let metrics = ServerMetrics()
     /// Signalled when jobs are enqueued, so idle in-process workers start at once.
-    let wakeup = DispatchSemaphore(value: 0)
+    let wakeup = Wakeup()
     /// Set when shutdown begins: /ready answers 503 from then on.
     let draining = Atomic<Bool>(false)
 
-    init(configuration: ServerConfiguration, store: SQLiteProductStore, model: EmbeddingModel) {
+    var store: any ProductStore { storage.products }
+    var jobs: any JobQueue { storage.jobs }
+
+    init(configuration: ServerConfiguration, storage: Storage, model: EmbeddingModel) {
         self.configuration = configuration
-        self.store = store
-        jobs = SQLiteJobQueue(store: store)
-        var model = model
-        model.decoder = ImageDecoder(limits: configuration.limits)
+        self.storage = storage
         self.model = model
+        images = ImagePipeline(limits: configuration.limits, targetSize: ModelSpec.decodeTarget)
         pool = WorkPool(threads: configuration.poolThreads)
         admission = Admission(limit: configuration.maxPendingWork)
         uploads = UploadBudget(limit: configuration.maxUploadMemoryBytes)
-        search = CatalogSearch(store: store, model: model)
-        searchCache = SearchCache(search: search, store: store)
-        duplicates = DuplicatesCache(store: store, pool: pool)
-        batcher = GroupCommit(limit: 512, pool: pool) { products in
-            try store.upsert(products)
-            return products.map { _ in () }
-        }
-        let jobs = self.jobs, attempts = configuration.jobMaxAttempts
-        let wakeup = self.wakeup, workers = configuration.workers
-        enqueuer = GroupCommit(limit: 64, pool: pool) { uploads in
-            let records = try jobs.enqueue(uploads, maxAttempts: attempts)
-            for _ in 0..<workers { wakeup.signal() } // idle in-process workers start at once
-            return records
+        indexes = SearchIndexes(feed: storage.feed, modelID: model.id,
+                                snapshots: configuration.indexSnapshots.map { URL(fileURLWithPath: $0) })
+        search = CatalogSearch(store: storage.products, model: model, images: images)
+        duplicates = DuplicatesCache(store: storage.products, feed: storage.feed, pool: pool)
+        writer = CatalogWriter(storage: storage, embedder: ProductEmbedder(model: model, images: images), pool: pool,
+                               maxAttempts: configuration.jobMaxAttempts, workers: wakeup, indexes: indexes)
+    }
+
+    /// The in-process job workers the configuration asks for, sharing the pool.
+    func workers() -> [JobWorker] {
+        let metrics = self.metrics, pid = ProcessInfo.processInfo.processIdentifier
+        return (0..<configuration.workers).map { index in
+            JobWorker(queue: storage.jobs, embedder: writer.embedder, workerID: "serve-\(pid)-\(index + 1)",
+                      lease: configuration.jobLease, pool: pool, onError: { operation, error in
+                          FileHandle.standardError.write(Data("worker: \(operation) failed: \(error)\n".utf8))
+                          metrics.failure(operation)
+                      })
         }
     }
 

@@ -3,7 +3,7 @@ import Synchronization
 import VitrineCatalog
 import VitrineStore
 
-/// Near-duplicate pairs computed once per version of the store, at the floor
+/// Near-duplicate pairs computed once per position of the change feed, at the floor
 /// threshold, and shared by every caller; each request only groups the cached
 /// pairs at its own threshold. At most one computation runs at a time: callers
 /// that come while it runs wait for it, even when the store has changed since.
@@ -12,12 +12,13 @@ final class DuplicatesCache: Sendable {
     static let floor: Float = 0.8
 
     private struct Entry {
-        var version: StoreVersion
+        var position: Int64
         var task: Task<DuplicatePairs, Error>
         var finished: Bool
     }
 
-    private let store: SQLiteProductStore
+    private let store: any ProductStore
+    private let feed: any ChangeFeed
     private let pool: WorkPool
     private let state = Mutex<Entry?>(nil)
     private let computed = Atomic<Int>(0)
@@ -25,31 +26,32 @@ final class DuplicatesCache: Sendable {
     /// Computations started so far.
     var computations: Int { computed.load(ordering: .relaxed) }
 
-    init(store: SQLiteProductStore, pool: WorkPool) {
+    init(store: any ProductStore, feed: any ChangeFeed, pool: WorkPool) {
         self.store = store
+        self.feed = feed
         self.pool = pool
     }
 
     /// The groups at `threshold` (at least ``floor``).
     func groups(at threshold: Float) async throws -> [DuplicateGroup] {
-        let store = self.store, pool = self.pool
-        let version = try await pool.api { try store.version() }
+        let store = self.store, feed = self.feed, pool = self.pool
+        let position = try await pool.api { try feed.position() }
         let task = state.withLock { entry -> Task<DuplicatePairs, Error> in
-            if let current = entry, current.version == version || !current.finished { return current.task }
+            if let current = entry, current.position == position || !current.finished { return current.task }
             computed.add(1, ordering: .relaxed)
             let task = Task { () throws -> DuplicatePairs in
                 try await pool.api { try DuplicatePairs(in: store, finder: DuplicateFinder(threshold: Self.floor)) }
             }
-            entry = Entry(version: version, task: task, finished: false)
+            entry = Entry(position: position, task: task, finished: false)
             return task
         }
         do {
             let pairs = try await task.value
-            state.withLock { if $0?.version == version { $0?.finished = true } }
+            state.withLock { if $0?.position == position { $0?.finished = true } }
             return pairs.groups(at: threshold)
         } catch {
             // A failed computation is not kept: the next caller tries again.
-            state.withLock { if $0?.version == version { $0 = nil } }
+            state.withLock { if $0?.position == position { $0 = nil } }
             throw error
         }
     }

@@ -1,3 +1,4 @@
+import VitrineCatalog
 import Foundation
 import Hummingbird
 import NIOCore

@@ -15,16 +15,13 @@ struct IndexRoutes {
         router.post("/api/v1/index-product-with-image") { request, context in try await self.indexWithImage(request, context) }
     }
 
-    /// Synchronous: fields checked, then (admitted to the pool) embedded and stored durably, answered.
+    /// Synchronous: fields checked, then (admitted to the pool) embedded and stored durably by the catalogue, answered.
     func indexProduct(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
         let form = try await ProductForm.read(request, limits: deps.formLimits)
         let fields = try form.product(deps.configuration.fieldLimits)
-        let model = deps.model
+        let model = deps.model, writer = deps.writer
         return try await deps.admission.admit {
-            let record = try await deps.pool.run { () throws -> ProductRecord in
-                do { return try ProductEmbedder(model: model).record(fields) } catch { throw APIError.invalid("name", "has no words to embed") }
-            }
-            do { try await deps.batcher.submit(record) } catch let error as StoreError { throw APIError(error) }
+            let record = try await APIError.mapping { try await writer.index(fields) }
             return try JSON.response(.ok, [
                 ("status", .string("success")), ("message", .string("Product \(fields.productID) indexed")),
                 ("product_id", .string(fields.productID)), ("embedding_dimension", .int(record.fused.count)),
@@ -44,23 +41,13 @@ struct IndexRoutes {
         defer { deps.uploads.release(form.reserved) }
         let fields = try form.product(deps.configuration.fieldLimits)
         guard let image = form.image, !image.isEmpty else { throw APIError.missing("image") }
-        // The type from the bytes and the size from the header, before anything is stored.
-        do throws(ImagingError) {
-            _ = try deps.model.decoder.info(of: image)
-        } catch {
-            throw APIError(error)
-        }
-        let requestFields = IndexRequest(productID: fields.productID, name: fields.name, description: fields.description,
-                                         metadata: fields.metadata)
-        let jobs = deps.jobs
-        let job: JobRecord
-        do {
-            job = try await deps.enqueuer.submit(Upload(request: requestFields, image: image, imageDigest: Digest.sha256(image)))
-        } catch let error as StoreError { throw APIError(error) }
+        // The catalogue checks the type from the bytes and the size from the header before anything is stored.
+        let writer = deps.writer
+        let job = try await APIError.mapping { try await writer.enqueue(fields, image: image) }
         if request.uri.queryParameters.get("wait") == "true" {
-            let finished = try await JobRoutes.wait(for: job.id, jobs: jobs, pool: deps.pool, timeout: deps.configuration.waitTimeout)
+            let finished = try await JobRoutes.wait(for: job.id, jobs: deps.jobs, pool: deps.pool, timeout: deps.configuration.waitTimeout)
             if let finished, finished.status == .succeeded || finished.status == .failed {
-                return try JSON.response(.ok, JobRoutes.fields(finished))
+                return try JobRoutes.response(finished)
             }
         }
         return try JSON.response(.accepted, [

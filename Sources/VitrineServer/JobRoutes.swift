@@ -1,3 +1,4 @@
+import VitrineCatalog
 import Foundation
 import Hummingbird
 import VitrineStore
@@ -12,20 +13,14 @@ struct JobRoutes {
             let jobs = deps.jobs
             let job = try await deps.pool.api { try jobs.job(id: id) }
             guard let job else { throw APIError.notFound("no job \(id) (finished jobs are kept for \(Int(deps.configuration.jobRetention)) s)") }
-            return try JSON.response(.ok, Self.fields(job))
+            return try Self.response(job)
         }
     }
 
-    static func fields(_ job: JobRecord) -> [(String, JSON.Value)] {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return [
-            ("job_id", .string(job.id)), ("product_id", .string(job.request.productID)),
-            ("status", .string(job.status.rawValue)), ("attempts", .int(job.attempts)),
-            ("error", job.error.map(JSON.Value.string) ?? .null),
-            ("created_at", .string(formatter.string(from: job.createdAt))),
-            ("finished_at", job.finishedAt.map { .string(formatter.string(from: $0)) } ?? .null),
-        ]
+    /// A job's one JSON shape, answered.
+    static func response(_ job: JobRecord) throws -> Response {
+        guard case .object(let fields) = JSON.job(job) else { fatalError("a job is an object") }
+        return try JSON.response(.ok, fields)
     }
 
     /// Polls until the job has finished or `timeout` passes.

@@ -23,7 +23,7 @@ struct OverviewRoutes {
             ("kept_uploads", .int(stats.originals)), ("kept_upload_bytes", .int(stats.originalBytes)),
             ("jobs", .object(JobStatus.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
             ("queue_depth", .int((counts[.queued] ?? 0) + (counts[.processing] ?? 0))),
-            ("recent_failures", .array(failures.map { .object(JobRoutes.fields($0)) })),
+            ("recent_failures", .array(failures.map(JSON.job))),
         ])
     }
 
@@ -37,9 +37,6 @@ struct OverviewRoutes {
             threshold = value
         }
         let groups = try await deps.admission.admit { try await deps.duplicates.groups(at: threshold) }
-        return try JSON.response(.ok, [("groups", .array(groups.map { group in
-            .object([("products", .array(group.members.map { .object([("product_id", .string($0.productID)), ("name", .string($0.name))]) })),
-                     ("min_score", .float(group.minimumScore))])
-        }))])
+        return try JSON.response(.ok, [("groups", .array(groups.map(JSON.duplicateGroup)))])
     }
 }

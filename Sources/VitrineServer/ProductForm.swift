@@ -1,3 +1,4 @@
+import VitrineStore
 import Foundation
 import Hummingbird
 import NIOCore

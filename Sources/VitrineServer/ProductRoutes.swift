@@ -28,17 +28,8 @@ struct ProductRoutes {
         let store = deps.store
         let record = try await deps.pool.api { try store.product(id: id) }
         guard let record else { throw APIError.notFound("no product \(id)") }
-        let formatter = ISO8601DateFormatter()
-        return try JSON.response(.ok, [
-            ("product_id", .string(record.productID)), ("name", .string(record.name)),
-            ("description", .string(record.description)), ("metadata", .string(record.metadata)),
-            ("model", .string(record.model)), ("has_image", .bool(record.image != nil)),
-            ("image_digest", record.imageDigest.map(JSON.Value.string) ?? .null),
-            ("image_width", record.imageWidth.map(JSON.Value.int) ?? .null),
-            ("image_height", record.imageHeight.map(JSON.Value.int) ?? .null),
-            ("created_at", .string(record.createdAt.map(formatter.string) ?? "")),
-            ("updated_at", .string(record.updatedAt.map(formatter.string) ?? "")),
-        ])
+        guard case .object(let fields) = JSON.product(record) else { fatalError("a product is an object") }
+        return try JSON.response(.ok, fields)
     }
 
     /// The product's JPEG thumbnail; its ETag is the image's digest, so a cache revalidates
@@ -59,8 +50,8 @@ struct ProductRoutes {
 
     func delete(_ context: VitrineRequestContext) async throws -> Response {
         let id = try productID(context)
-        let store = deps.store
-        let deleted = try await deps.pool.api { try store.delete(id: id) }
+        let writer = deps.writer
+        let deleted = try await APIError.mapping { try await writer.delete(id) }
         guard deleted else { throw APIError.notFound("no product \(id)") }
         return try JSON.response(.ok, [("status", .string("success")), ("message", .string("Product \(id) deleted")),
                                        ("product_id", .string(id))])
@@ -73,7 +64,7 @@ struct ProductRoutes {
         let deps = self.deps
         return try await deps.admission.admit {
             let hits = try await deps.pool.api {
-                try deps.search.similar(to: id, in: try deps.searchCache.index(kind), kind: kind, k: k)
+                try deps.search.similar(to: id, in: try deps.indexes.index(kind), kind: kind, k: k)
             }
             return try Self.results(hits)
         }
@@ -86,10 +77,10 @@ struct ProductRoutes {
         let kind = try Self.mode(form.fields["mode"])
         let deps = self.deps
         if let image = form.image {
-            do throws(ImagingError) { _ = try deps.model.decoder.info(of: image) } catch { throw APIError(error) }
+            do throws(ImagingError) { _ = try deps.images.info(of: image) } catch { throw APIError(error) }
             return try await deps.admission.admit {
                 try Self.results(try await deps.pool.api {
-                    try deps.search.search(imageBytes: image, in: try deps.searchCache.index(kind), kind: kind, k: k)
+                    try deps.search.search(imageBytes: image, in: try deps.indexes.index(kind), kind: kind, k: k)
                 })
             }
         }
@@ -98,15 +89,14 @@ struct ProductRoutes {
         }
         return try await deps.admission.admit {
             try Self.results(try await deps.pool.api {
-                try deps.search.search(text: query, in: try deps.searchCache.index(kind), kind: kind, k: k)
+                try deps.search.search(text: query, in: try deps.indexes.index(kind), kind: kind, k: k)
             })
         }
     }
 
     static func results(_ hits: [SearchHit]) throws -> Response {
-        try JSON.response(.ok, [("results", .array(hits.map { hit in
-            .object([("product_id", .string(hit.productID)), ("score", .double(Double(hit.score))), ("name", .string(hit.name))])
-        }))])
+        guard case .object(let fields) = JSON.results(hits) else { fatalError("results are an object") }
+        return try JSON.response(.ok, fields)
     }
 
     func topK(_ text: String?) throws -> Int {

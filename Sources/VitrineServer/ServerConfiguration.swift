@@ -48,6 +48,10 @@ public struct ServerConfiguration: Sendable {
     public var waitTimeout: TimeInterval = 30
     /// Image limits for uploads.
     public var limits = DecodeLimits.default
+    /// The folder where search index snapshots are kept (nil: none; every start reads the store).
+    public var indexSnapshots: String?
+    /// How often the search indexes apply the change feed when nobody searches.
+    public var indexRefreshInterval: TimeInterval = 0.2
 
     /// The defaults.
     public init() {}

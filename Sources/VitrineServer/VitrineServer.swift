@@ -1,3 +1,4 @@
+import VitrineCatalog
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -51,26 +52,48 @@ public enum VitrineServer {
             logger: logger)
     }
 
-    /// The application alone (no workers): for route tests.
-    public static func application(configuration: ServerConfiguration, store: SQLiteProductStore, model: EmbeddingModel,
+    /// The application alone (no workers, no background services): for route tests.
+    public static func application(configuration: ServerConfiguration, storage: Storage, model: EmbeddingModel,
                                    logger: Logger = Logger(label: "vitrine")) -> some ApplicationProtocol {
-        application(Dependencies(configuration: configuration, store: store, model: model), logger: logger)
+        application(Dependencies(configuration: configuration, storage: storage, model: model), logger: logger)
     }
 
-    /// Runs the server with its in-process workers until SIGTERM or SIGINT,
-    /// then shuts down gracefully: readiness fails first, requests in flight
-    /// finish, workers finish their jobs.
-    public static func run(configuration: ServerConfiguration, store: SQLiteProductStore, model: EmbeddingModel,
+    /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully: readiness fails
+    /// first, requests in flight finish, workers finish their batches, the WAL is checkpointed
+    /// and the search indexes' snapshots saved. The service tree (one ServiceGroup):
+    ///
+    ///     ServiceGroup (SIGTERM, SIGINT)
+    ///     ├── Application (HTTP) with its services:
+    ///     │   ├── JobWorkerService   in-process job workers (child tasks)
+    ///     │   ├── IndexRefreshService  search indexes ← change feed
+    ///     │   ├── RetentionService   finished jobs, tombstones
+    ///     │   └── CheckpointService  WAL checkpoints
+    ///     └── ReadinessService       /ready → 503 first on shutdown
+    ///
+    /// Blocking work of all of them runs on the one ``WorkPool``.
+    public static func run(configuration: ServerConfiguration, storage: Storage, model: EmbeddingModel,
                            logger: Logger, onStarted: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let deps = Dependencies(configuration: configuration, store: store, model: model)
+        let deps = Dependencies(configuration: configuration, storage: storage, model: model)
         var app = application(deps, logger: logger) { channel in onStarted(channel.localAddress?.port ?? configuration.port) }
-        app.addServices(WorkerService(deps: deps, count: configuration.workers, logger: logger),
-                        MaintenanceService(deps: deps, logger: logger), CheckpointService(deps: deps, logger: logger))
+        let metrics = deps.metrics
+        let failure: @Sendable (String) -> Void = { metrics.failure($0) }
+        app.addServices(
+            JobWorkerService(workers: deps.workers(), wakeup: deps.wakeup, logger: logger),
+            IndexRefreshService(indexes: deps.indexes, pool: deps.pool, interval: .interval(configuration.indexRefreshInterval),
+                                logger: logger, onFailure: failure),
+            RetentionService(jobs: storage.jobs, pool: deps.pool, retention: configuration.jobRetention, logger: logger,
+                             onFailure: failure),
+            CheckpointService(store: storage.products, pool: deps.pool, logger: logger, onFailure: failure))
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: ReadinessService(deps: deps, grace: .milliseconds(500)))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+extension Duration {
+    /// A duration from seconds.
+    static func interval(_ seconds: TimeInterval) -> Duration { .nanoseconds(Int64(seconds * 1e9)) }
 }
 
 extension TimeAmount {

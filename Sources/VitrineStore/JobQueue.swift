@@ -12,38 +12,18 @@ public enum JobStatus: String, Sendable, CaseIterable, Codable {
     case failed
 }
 
-/// A request to index a product with an uploaded image.
-public struct IndexRequest: Sendable, Equatable {
-    /// The product's id.
-    public var productID: String
-    /// Its name.
-    public var name: String
-    /// Its description.
-    public var description: String
-    /// Its metadata, as given.
-    public var metadata: String
-
-    /// Creates a request.
-    public init(productID: String, name: String, description: String = "", metadata: String = "") {
-        self.productID = productID
-        self.name = name
-        self.description = description
-        self.metadata = metadata
-    }
-}
-
 /// One upload to enqueue.
 public struct Upload: Sendable {
-    /// What to index.
-    public var request: IndexRequest
+    /// The product's fields.
+    public var fields: ProductFields
     /// The image's bytes.
     public var image: Data
     /// Their SHA-256.
     public var imageDigest: String
 
     /// Creates an upload.
-    public init(request: IndexRequest, image: Data, imageDigest: String) {
-        self.request = request
+    public init(fields: ProductFields, image: Data, imageDigest: String) {
+        self.fields = fields
         self.image = image
         self.imageDigest = imageDigest
     }
@@ -55,8 +35,8 @@ public struct JobRecord: Sendable, Equatable {
     public var id: String
     /// Its place in the write order (newer writes have larger numbers).
     public var sequence: Int64
-    /// What to index.
-    public var request: IndexRequest
+    /// The product's fields.
+    public var fields: ProductFields
     /// Where it stands.
     public var status: JobStatus
     /// Claims so far (a worker that died still used one).
@@ -173,14 +153,15 @@ public protocol JobQueue: Sendable {
     func recentFailures(limit: Int) throws(StoreError) -> [JobRecord]
 
     /// Deletes jobs that finished before `cutoff` (an original image goes with the last job or
-    /// product using it) and the tombstones older than `cutoff` that no pending job is older than.
+    /// product using it) and the tombstones older than `cutoff` that no pending job is older than
+    /// (a change-feed reader that had not seen those deletions starts over).
     func purge(finishedBefore cutoff: Date) throws(StoreError) -> PurgeResult
 }
 
 extension JobQueue {
     /// Stores one upload and its job.
-    public func enqueue(_ request: IndexRequest, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
-        try enqueue([Upload(request: request, image: image, imageDigest: imageDigest)], maxAttempts: maxAttempts)[0]
+    public func enqueue(_ fields: ProductFields, image: Data, imageDigest: String, maxAttempts: Int) throws(StoreError) -> JobRecord {
+        try enqueue([Upload(fields: fields, image: image, imageDigest: imageDigest)], maxAttempts: maxAttempts)[0]
     }
 
     /// Claims the oldest runnable job.

@@ -107,6 +107,15 @@ public struct StoredVector: Sendable {
     public var model: String
     /// The vector.
     public var vector: [Float]
+
+    /// Creates a stored vector.
+    public init(rowID: Int64, productID: String, name: String, model: String, vector: [Float]) {
+        self.rowID = rowID
+        self.productID = productID
+        self.name = name
+        self.model = model
+        self.vector = vector
+    }
 }
 
 /// Counts for `vitrine stats`.
@@ -123,14 +132,6 @@ public struct StoreStats: Sendable, Equatable {
     public var originals = 0
     /// Their bytes.
     public var originalBytes = 0
-}
-
-/// A cheap fingerprint of the whole store: the write sequence and the product count.
-public struct StoreVersion: Sendable, Equatable {
-    /// The last write number.
-    public var sequence: Int64
-    /// Products stored.
-    public var count: Int
 }
 
 /// A product's stored thumbnail.

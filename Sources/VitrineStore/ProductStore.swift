@@ -46,8 +46,13 @@ public protocol ProductStore: Sendable {
     /// that vector are skipped), without holding them all in memory.
     func forEachVector(_ kind: VectorKind, _ body: (StoredVector) throws -> Void) throws
 
-    /// The exact vectors of `kind` for the given rows (for re-ranking search candidates).
-    func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: [Float]]
+    /// The exact vectors of `kind` of the given rows, with their products' ids, names and models,
+    /// as they are now (for re-ranking search candidates); a row deleted since is absent.
+    func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: StoredVector]
+
+    /// Housekeeping a long-running process does off the write path (SQLite copies its
+    /// write-ahead log back into the database file); an engine without any does nothing.
+    func checkpoint() throws(StoreError)
 
     /// Ids of products whose model differs from `model` (every product when nil), in row order.
     func productIDs(withModelOtherThan model: String?) throws(StoreError) -> [String]

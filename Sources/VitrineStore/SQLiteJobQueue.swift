@@ -1,14 +1,19 @@
 import Foundation
 import GRDB
 
-/// ``JobQueue`` in the same SQLite database as the products (so completing a
+/// ``JobQueue`` in the same ``SQLiteDatabase`` as the products (so completing a
 /// job and writing its product are one transaction). See README.md.
 public final class SQLiteJobQueue: JobQueue {
-    private let store: SQLiteProductStore
+    private let database: SQLiteDatabase
 
-    /// Jobs in `store`'s database.
-    public init(store: SQLiteProductStore) {
-        self.store = store
+    /// Jobs in `database`.
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    /// Jobs in the database of `store`.
+    public convenience init(store: SQLiteProductStore) {
+        self.init(database: store.database)
     }
 
     /// The claim condition: the job is processing under exactly this worker and attempt.
@@ -19,36 +24,36 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func enqueue(_ uploads: [Upload], maxAttempts: Int) throws(StoreError) -> [JobRecord] {
-        try store.write { db in try uploads.map { try Self.enqueueOne(db, $0, maxAttempts: maxAttempts) } }
+        try database.write { db in try uploads.map { try Self.enqueueOne(db, $0, maxAttempts: maxAttempts) } }
     }
 
     private static func enqueueOne(_ db: Database, _ upload: Upload, maxAttempts: Int) throws -> JobRecord {
         let id = UUID().uuidString.lowercased()
         let now = Date()
-        let request = upload.request
-        let sequence = try SQLiteProductStore.nextSequence(db)
-        try SQLiteProductStore.keepOriginal(upload.image, digest: upload.imageDigest, in: db)
+        let request = upload.fields
+        let sequence = try ProductRows.nextSequence(db)
+        try ProductRows.keepOriginal(upload.image, digest: upload.imageDigest, in: db)
         try db.cachedStatement(sql: """
             INSERT INTO job (id, seq, product_id, name, description, metadata, image_digest, status, attempts,
                              max_attempts, available_at, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)
             """).execute(arguments: [id, sequence, request.productID, request.name, request.description, request.metadata,
                                      upload.imageDigest, max(1, maxAttempts), now.timeIntervalSince1970, now.timeIntervalSince1970])
-        return JobRecord(id: id, sequence: sequence, request: request, status: .queued, attempts: 0, error: nil,
+        return JobRecord(id: id, sequence: sequence, fields: request, status: .queued, attempts: 0, error: nil,
                          workerID: nil, createdAt: now, claimedAt: nil, finishedAt: nil)
     }
 
     public func claim(workerID: String, lease: TimeInterval, limit: Int) throws(StoreError) -> [ClaimedJob] {
         // Idle workers poll: look with a cheap read first, and take the write lock only when there is work.
         let now = Date().timeIntervalSince1970
-        let runnable = try store.read { db in
+        let runnable = try database.read { db in
             try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM job WHERE status = 'queued' AND available_at <= ?)
                     OR EXISTS (SELECT 1 FROM job WHERE status = 'processing' AND lease_until < ?)
                 """), arguments: [now, now]) ?? false
         }
         guard runnable else { return [] }
-        return try store.write { db in try Self.claim(db, workerID: workerID, lease: lease, limit: max(1, limit)) }
+        return try database.write { db in try Self.claim(db, workerID: workerID, lease: lease, limit: max(1, limit)) }
     }
 
     /// Takes up to `limit` runnable jobs in write order: expired leases first (their worker died), then queued jobs.
@@ -89,7 +94,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func renew(_ claims: [JobClaim], lease: TimeInterval) throws(StoreError) -> [Bool] {
         guard !claims.isEmpty else { return [] }
-        return try store.write { db in
+        return try database.write { db in
             let until = Date().timeIntervalSince1970 + lease
             return try claims.map { claim in
                 try db.cachedStatement(sql: "UPDATE job SET lease_until = ? WHERE \(Self.held)")
@@ -101,7 +106,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func complete(_ results: [(claim: JobClaim, product: ProductRecord)]) throws(StoreError) -> [JobCompletion] {
         guard !results.isEmpty else { return [] }
-        return try store.write { db in try results.map { try Self.completeOne(db, claim: $0.claim, product: $0.product) } }
+        return try database.write { db in try results.map { try Self.completeOne(db, claim: $0.claim, product: $0.product) } }
     }
 
     private static func completeOne(_ db: Database, claim: JobClaim, product: ProductRecord) throws -> JobCompletion {
@@ -109,8 +114,8 @@ public final class SQLiteJobQueue: JobQueue {
         guard let sequence = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM job WHERE \(Self.held)"),
                                                 arguments: Self.arguments(claim)) else { return .leaseLost }
         // Newer than the product's stored write and than its tombstone: only then does the job write.
-        let outcome: JobCompletion = try SQLiteProductStore.lastWrite(of: product.productID, in: db) < sequence ? .applied : .superseded
-        if outcome == .applied { try SQLiteProductStore.upsert(product, sequence: sequence, in: db) }
+        let outcome: JobCompletion = try ProductRows.lastWrite(of: product.productID, in: db) < sequence ? .applied : .superseded
+        if outcome == .applied { try ProductRows.upsert(product, sequence: sequence, in: db) }
         try db.cachedStatement(sql: """
             UPDATE job SET status = 'succeeded', finished_at = ?, lease_until = NULL, error = ? WHERE id = ?
             """).execute(arguments: [now, outcome == .superseded ? Self.supersededMessage(db, product.productID) : nil, claim.jobID])
@@ -127,7 +132,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func fail(_ claim: JobClaim, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
         let now = Date().timeIntervalSince1970
-        try store.write { db in
+        try database.write { db in
             try db.cachedStatement(sql: """
                 UPDATE job SET
                     status = CASE WHEN ? OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
@@ -140,7 +145,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     public func release(_ claims: [JobClaim]) throws(StoreError) {
         guard !claims.isEmpty else { return }
-        try store.write { db in
+        try database.write { db in
             let now = Date().timeIntervalSince1970
             for claim in claims {
                 try db.cachedStatement(sql: """
@@ -152,7 +157,7 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func reclaim(workerID: String) throws(StoreError) -> Int {
-        try store.write { db in
+        try database.write { db in
             try db.cachedStatement(sql: "UPDATE job SET lease_until = 0 WHERE worker_id = ? AND status = 'processing'")
                 .execute(arguments: [workerID])
             return db.changesCount
@@ -160,11 +165,11 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func job(id: String) throws(StoreError) -> JobRecord? {
-        try store.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]).map(Self.record) }
+        try database.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]).map(Self.record) }
     }
 
     public func counts() throws(StoreError) -> [JobStatus: Int] {
-        try store.read { db in
+        try database.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
             for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM job GROUP BY status") {
                 if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
@@ -174,7 +179,7 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func recentFailures(limit: Int) throws(StoreError) -> [JobRecord] {
-        try store.read { db in
+        try database.read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM job WHERE status = 'failed' ORDER BY finished_at DESC LIMIT ?
                 """), arguments: [limit]).map(Self.record)
@@ -182,20 +187,14 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     public func purge(finishedBefore cutoff: Date) throws(StoreError) -> PurgeResult {
-        try store.write { db in
+        try database.write { db in
             let cut = cutoff.timeIntervalSince1970
             let digests = try String?.fetchAll(db, sql: """
                 DELETE FROM job WHERE status IN ('succeeded', 'failed') AND finished_at < ? RETURNING image_digest
                 """, arguments: [cut])
             var result = PurgeResult(jobs: digests.count)
-            for digest in Set(digests.compactMap { $0 }) { try SQLiteProductStore.releaseOriginal(digest, in: db) }
-            // A tombstone must outlive every job older than it that could still complete.
-            try db.execute(sql: """
-                DELETE FROM tombstone WHERE deleted_at < ? AND NOT EXISTS (
-                    SELECT 1 FROM job WHERE job.product_id = tombstone.product_id AND job.seq < tombstone.seq
-                        AND job.status IN ('queued', 'processing'))
-                """, arguments: [cut])
-            result.tombstones = db.changesCount
+            for digest in Set(digests.compactMap { $0 }) { try ProductRows.releaseOriginal(digest, in: db) }
+            result.tombstones = try ProductRows.purgeTombstones(before: cut, in: db)
             return result
         }
     }
@@ -204,7 +203,7 @@ public final class SQLiteJobQueue: JobQueue {
         let finished: Double? = row["finished_at"], claimed: Double? = row["claimed_at"]
         return JobRecord(
             id: row["id"], sequence: row["seq"],
-            request: IndexRequest(productID: row["product_id"], name: row["name"], description: row["description"],
+            fields: ProductFields(productID: row["product_id"], name: row["name"], description: row["description"],
                                   metadata: row["metadata"]),
             status: JobStatus(rawValue: row["status"]) ?? .failed, attempts: row["attempts"], error: row["error"],
             workerID: row["worker_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),

@@ -1,117 +1,29 @@
 import Foundation
 import GRDB
 
-/// ``ProductStore`` on SQLite through GRDB: one `DatabasePool` (WAL, so
-/// readers never wait for the writer, and other processes can share the
-/// file), a busy timeout, full fsync on commit, and versioned migrations run
-/// when the store opens. See README.md in this folder for the schema.
-public final class SQLiteProductStore: ProductStore {
+/// ``ProductStore`` and ``ChangeFeed`` on a ``SQLiteDatabase`` (the system's
+/// libsqlite3 through GRDB). See README.md in this folder for the schema.
+public final class SQLiteProductStore: ProductStore, ChangeFeed {
+    /// The database it reads and writes.
+    public let database: SQLiteDatabase
     /// The database file's path.
-    public let path: String
-    let pool: DatabasePool
+    public var path: String { database.path }
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    /// - Parameters:
-    ///   - busyTimeout: how long a writer waits for another process's write lock.
-    ///   - automaticCheckpoints: false leaves WAL checkpoints to ``checkpoint()``, called
-    ///     off the write path (the server does), so no commit stalls copying the WAL.
-    public init(path: String, busyTimeout: TimeInterval = 10, automaticCheckpoints: Bool = true) throws(StoreError) {
-        self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.prepareDatabase { db in
-            // With WAL, FULL makes each commit durable across a power cut, not only a crash.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            if !automaticCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-            // A WAL that grew during a long burst of writes is cut back to 64 MB when it starts over.
-            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
-        }
-        do {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw StoreError(.unavailable, "cannot open the database \(path): \(error)")
-        }
+    /// The store of an open database.
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    /// Opens (creating and migrating if needed) the database at `path`; see ``SQLiteDatabase/init(path:busyTimeout:automaticCheckpoints:)``.
+    public convenience init(path: String, busyTimeout: TimeInterval = 10, automaticCheckpoints: Bool = true) throws(StoreError) {
+        self.init(database: try SQLiteDatabase(path: path, busyTimeout: busyTimeout, automaticCheckpoints: automaticCheckpoints))
     }
 
     public func upsert(_ products: [ProductRecord]) throws(StoreError) {
         guard !products.isEmpty else { return }
         try write { db in
-            let sequence = try Self.nextSequence(db)
-            for product in products { try Self.upsert(product, sequence: sequence, in: db) }
+            for product in products { try ProductRows.upsert(product, sequence: nil, in: db) }
         }
-    }
-
-    /// Takes the next write number (inside the caller's transaction).
-    static func nextSequence(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE write_sequence SET value = value + 1 RETURNING value")) ?? 0
-    }
-
-    /// Inserts or replaces one product as write number `sequence` (inside the caller's transaction):
-    /// its thumbnail follows, a tombstone older than the write goes, and an original image no product
-    /// or job uses any more is removed.
-    static func upsert(_ product: ProductRecord, sequence: Int64, in db: Database) throws {
-        let now = Timestamp.text(Date())
-        let previous = try String?.fetchOne(db.cachedStatement(sql: "SELECT image_digest FROM product WHERE product_id = ?"),
-                                            arguments: [product.productID]) ?? nil
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest,
-                             image_path, image_width, image_height, model, fused, image_vector,
-                             text_vector, created_at, updated_at, applied_seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(product_id) DO UPDATE SET
-            name = excluded.name, description = excluded.description, metadata = excluded.metadata,
-            text_digest = excluded.text_digest, image_digest = excluded.image_digest,
-            image_path = excluded.image_path,
-            image_width = excluded.image_width, image_height = excluded.image_height,
-            model = excluded.model, fused = excluded.fused, image_vector = excluded.image_vector,
-            text_vector = excluded.text_vector, updated_at = excluded.updated_at,
-            applied_seq = excluded.applied_seq
-            RETURNING id
-            """)
-        let rowID = try Int64.fetchOne(statement, arguments: [
-            product.productID, product.name, product.description, product.metadata, product.textDigest,
-            product.imageDigest, product.imagePath, product.imageWidth, product.imageHeight, product.model,
-            VectorBlob.encode(product.fused), product.image.map(VectorBlob.encode),
-            // A product without an image has its text vector as its fused vector: stored once.
-            product.text == product.fused ? Data() : VectorBlob.encode(product.text), now, now, sequence,
-        ])
-        // The thumbnail follows the image: replaced with it, gone when the product no longer has one.
-        if let thumbnail = product.thumbnail {
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO thumbnail (product, jpeg) VALUES (?, ?)")
-                .execute(arguments: [rowID, Data(thumbnail)])
-        } else {
-            try db.cachedStatement(sql: "DELETE FROM thumbnail WHERE product = ?").execute(arguments: [rowID])
-        }
-        try db.cachedStatement(sql: "DELETE FROM tombstone WHERE product_id = ? AND seq < ?")
-            .execute(arguments: [product.productID, sequence])
-        if let previous, previous != product.imageDigest { try releaseOriginal(previous, in: db) }
-    }
-
-    /// Keeps an uploaded image's bytes once per digest (inside the caller's transaction).
-    static func keepOriginal(_ bytes: Data, digest: String, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO original (digest, bytes) VALUES (?, ?) ON CONFLICT(digest) DO NOTHING")
-            .execute(arguments: [digest, bytes])
-    }
-
-    /// Removes the original image `digest` when no product made from an upload and no job uses it any more.
-    static func releaseOriginal(_ digest: String, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            DELETE FROM original WHERE digest = ?1
-                AND NOT EXISTS (SELECT 1 FROM product WHERE image_digest = ?1 AND image_path IS NULL)
-                AND NOT EXISTS (SELECT 1 FROM job WHERE image_digest = ?1)
-            """).execute(arguments: [digest])
-    }
-
-    /// The newest write that decided a product's fate: its stored write, or the tombstone of its
-    /// delete (0 when neither exists).
-    static func lastWrite(of productID: String, in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT MAX(COALESCE((SELECT applied_seq FROM product WHERE product_id = ?1), 0),
-                       COALESCE((SELECT seq FROM tombstone WHERE product_id = ?1), 0))
-            """), arguments: [productID]) ?? 0
     }
 
     public func product(id: String) throws(StoreError) -> ProductRecord? {
@@ -135,24 +47,7 @@ public final class SQLiteProductStore: ProductStore {
     }
 
     public func delete(id: String) throws(StoreError) -> Bool {
-        try write { db in
-            let image = try Row.fetchOne(db.cachedStatement(sql: "SELECT image_digest FROM product WHERE product_id = ?"),
-                                         arguments: [id])
-            let pending = try Bool.fetchOne(db.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM job WHERE product_id = ? AND status IN ('queued', 'processing'))
-                """), arguments: [id]) ?? false
-            guard image != nil || pending else { return false }
-            // The tombstone takes the delete's place in the write order: an older job or write never
-            // brings the product back; a newer one does (and removes the tombstone).
-            let sequence = try Self.nextSequence(db)
-            try db.cachedStatement(sql: "DELETE FROM product WHERE product_id = ?").execute(arguments: [id])
-            try db.cachedStatement(sql: """
-                INSERT INTO tombstone (product_id, seq, deleted_at) VALUES (?, ?, ?)
-                ON CONFLICT(product_id) DO UPDATE SET seq = excluded.seq, deleted_at = excluded.deleted_at
-                """).execute(arguments: [id, sequence, Date().timeIntervalSince1970])
-            if let digest: String = image?["image_digest"] { try Self.releaseOriginal(digest, in: db) }
-            return true
-        }
+        try write { db in try ProductRows.delete(id, in: db) }
     }
 
     public func tombstone(productID: String) throws(StoreError) -> Int64? {
@@ -195,7 +90,7 @@ public final class SQLiteProductStore: ProductStore {
                 let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT applied_seq FROM product WHERE product_id = ?"),
                                                  arguments: [product.productID])
                 guard current == sequence else { return false } // written or deleted meanwhile: that write stands
-                try Self.upsert(product, sequence: sequence, in: db)
+                try ProductRows.upsert(product, sequence: sequence, in: db)
                 return true
             }
         }
@@ -246,7 +141,7 @@ public final class SQLiteProductStore: ProductStore {
 
     public func forEachVector(_ kind: VectorKind, _ body: (StoredVector) throws -> Void) throws {
         let column = Self.column(kind)
-        try pool.read { db in
+        try database.pool.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT id, product_id, name, model, \(column) AS vector FROM product
                 WHERE \(column) IS NOT NULL ORDER BY id
@@ -259,23 +154,27 @@ public final class SQLiteProductStore: ProductStore {
         }
     }
 
-    public func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: [Float]] {
+    public func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: StoredVector] {
         guard !rowIDs.isEmpty else { return [:] }
         let column = Self.column(kind)
         let rows = try read { db in
-            var found: [(Int64, Data)] = []
+            var found: [Row] = []
             for start in stride(from: 0, to: rowIDs.count, by: 500) {
                 let slice = Array(rowIDs[start..<min(start + 500, rowIDs.count)])
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT id, \(column) AS vector FROM product WHERE id IN (\(placeholders)) AND \(column) IS NOT NULL",
-                                            arguments: StatementArguments(slice)) {
-                    found.append((row["id"], row["vector"]))
-                }
+                found += try Row.fetchAll(db, sql: """
+                    SELECT id, product_id, name, model, \(column) AS vector FROM product
+                    WHERE id IN (\(placeholders)) AND \(column) IS NOT NULL
+                    """, arguments: StatementArguments(slice))
             }
             return found
         }
-        var result: [Int64: [Float]] = [:]
-        for (id, data) in rows { result[id] = try VectorBlob.decode(data) }
+        var result: [Int64: StoredVector] = [:]
+        for row in rows {
+            let data: Data = row["vector"]
+            result[row["id"]] = StoredVector(rowID: row["id"], productID: row["product_id"], name: row["name"],
+                                             model: row["model"], vector: try VectorBlob.decode(data))
+        }
         return result
     }
 
@@ -286,23 +185,57 @@ public final class SQLiteProductStore: ProductStore {
         }
     }
 
-    /// Copies the WAL back into the database file without blocking writers
-    /// (a PASSIVE checkpoint, from a connection of its own).
     public func checkpoint() throws(StoreError) {
-        do {
-            let connection = try DatabaseQueue(path: path)
-            try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
-        } catch {
-            throw StoreError(.failed, "checkpointing \(path) failed: \(error)")
-        }
+        try database.checkpoint()
     }
 
-    /// Changes whenever any process writes or deletes a product (for caches).
-    public func version() throws(StoreError) -> StoreVersion {
-        try read { db in
-            StoreVersion(sequence: try Int64.fetchOne(db, sql: "SELECT value FROM write_sequence") ?? 0,
-                         count: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM product") ?? 0)
+    // MARK: - Change feed
+
+    public func position() throws(StoreError) -> Int64 {
+        try read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM write_sequence")) ?? 0 }
+    }
+
+    public func identity() throws(StoreError) -> String {
+        try read { db in try String.fetchOne(db, sql: "SELECT database_id FROM feed") ?? "" }
+    }
+
+    public func changes(after position: Int64, kind: VectorKind, limit: Int) throws(StoreError) -> FeedPage {
+        let column = Self.column(kind), limit = max(1, limit)
+        // One read transaction: the rows, the tombstones and the floor are of one snapshot. The two
+        // ranges come from their own indexes, already in order, and are merged here.
+        let (rows, tombstones, floor) = try read { db in
+            let floor = try Int64.fetchOne(db.cachedStatement(sql: "SELECT floor FROM feed")) ?? 0
+            guard position >= floor || position == 0 else { return ([Row](), [Row](), floor) }
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT change_seq, id, product_id, model, \(column) AS vector FROM product
+                WHERE change_seq > ? ORDER BY change_seq LIMIT ?
+                """), arguments: [position, limit])
+            let tombstones = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT change_seq, product_id FROM tombstone WHERE change_seq > ? ORDER BY change_seq LIMIT ?
+                """), arguments: [position, limit])
+            return (rows, tombstones, floor)
         }
+        if position < floor && position != 0 { return FeedPage(changes: [], position: position, startsOver: true) }
+        var changes: [FeedChange] = []
+        changes.reserveCapacity(min(limit, rows.count + tombstones.count))
+        var r = 0, t = 0
+        while changes.count < limit && (r < rows.count || t < tombstones.count) {
+            let rowNext: Int64? = r < rows.count ? rows[r]["change_seq"] : nil
+            let tombNext: Int64? = t < tombstones.count ? tombstones[t]["change_seq"] : nil
+            if let rowNext, tombNext.map({ rowNext < $0 }) ?? true {
+                let row = rows[r]
+                r += 1
+                let data: Data? = row["vector"]
+                let entry = try data.map { (data) throws(StoreError) in
+                    FeedEntry(rowID: row["id"], model: row["model"], vector: try VectorBlob.decode(data))
+                }
+                changes.append(FeedChange(position: rowNext, productID: row["product_id"], entry: entry))
+            } else if let tombNext {
+                changes.append(FeedChange(position: tombNext, productID: tombstones[t]["product_id"], entry: nil))
+                t += 1
+            }
+        }
+        return FeedPage(changes: changes, position: changes.last?.position ?? position)
     }
 
     // MARK: - Internals
@@ -328,15 +261,7 @@ public final class SQLiteProductStore: ProductStore {
             sequence: row["applied_seq"])
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.read(body) } catch let error as StoreError { throw error } catch {
-            throw StoreError(.failed, "reading \(path) failed: \(error)")
-        }
-    }
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T { try database.read(body) }
 
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.write(body) } catch let error as StoreError { throw error } catch {
-            throw StoreError(.failed, "writing \(path) failed: \(error)")
-        }
-    }
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T { try database.write(body) }
 }

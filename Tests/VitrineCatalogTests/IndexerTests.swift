@@ -80,7 +80,8 @@ struct IndexerTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         _ = try CatalogIndexer(store: store, model: TestCatalog.model).index(catalogPath: TestCatalog.catalogCSV)
         let search = CatalogSearch(store: store, model: TestCatalog.model)
-        let fused = try search.loadIndex(.fused), images = try search.loadIndex(.image), texts = try search.loadIndex(.text)
+        let indexes = SearchIndexes(feed: store, modelID: TestCatalog.model.id)
+        let fused = try indexes.index(.fused), images = try indexes.index(.image), texts = try indexes.index(.text)
         #expect(fused.count == 25 && images.count == 20 && texts.count == 25)
         #expect(try search.search(text: "lampe de bureau", in: fused, kind: .fused, k: 3).first?.productID == "p07")
         #expect(try search.search(text: "carte cadeau", in: texts, kind: .text, k: 3).first?.productID == "t01")

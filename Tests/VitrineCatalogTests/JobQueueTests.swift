@@ -17,22 +17,22 @@ struct JobQueueTests {
     }
 
     static func enqueue(_ queue: SQLiteJobQueue, _ id: String, name: String = "Mug", image: Data = photo, attempts: Int = 3) throws -> JobRecord {
-        try queue.enqueue(IndexRequest(productID: id, name: name), image: image, imageDigest: Digest.sha256(image), maxAttempts: attempts)
+        try queue.enqueue(ProductFields(productID: id, name: name), image: image, imageDigest: Digest.sha256(image), maxAttempts: attempts)
     }
 
     @Test("enqueue, claim in order, process, succeed; the product is written with its image")
-    func lifecycle() throws {
+    func lifecycle() async throws {
         let (store, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = try Self.enqueue(queue, "m1"), second = try Self.enqueue(queue, "m2")
         #expect(first.status == .queued && second.sequence > first.sequence)
         #expect(try queue.counts()[.queued] == 2)
         let worker = JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1", batchSize: 1)
-        #expect(try worker.runOnce())
+        #expect(try await worker.runOnce())
         #expect(try queue.job(id: first.id)?.status == .succeeded, "the oldest job goes first")
         #expect(try queue.job(id: second.id)?.status == .queued)
-        #expect(try worker.runOnce())
-        #expect(try !worker.runOnce(), "nothing left")
+        #expect(try await worker.runOnce())
+        #expect(try await worker.runOnce() == false, "nothing left")
         let done = try #require(try queue.job(id: second.id))
         #expect(done.status == .succeeded && done.attempts == 1 && done.workerID == "w1" && done.finishedAt != nil)
         let product = try #require(try store.product(id: "m1"))
@@ -40,11 +40,11 @@ struct JobQueueTests {
     }
 
     @Test("an undecodable upload fails at once with the decoder's message")
-    func permanentFailure() throws {
+    func permanentFailure() async throws {
         let (store, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.enqueue(queue, "bad", image: Self.broken)
-        try JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1").runOnce()
+        try await JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1").runOnce()
         let failed = try #require(try queue.job(id: job.id))
         #expect(failed.status == .failed && failed.attempts == 1)
         #expect(failed.error?.contains("truncated") == true)
@@ -121,7 +121,7 @@ struct JobQueueTests {
     }
 
     @Test("a job applies only if it is still the newest write of its product")
-    func newestWins() throws {
+    func newestWins() async throws {
         let (store, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let old = try Self.enqueue(queue, "m1", name: "Ancien")
@@ -130,7 +130,7 @@ struct JobQueueTests {
         // The newer job runs first (the older one's worker was slow).
         let claimedOld = try #require(try queue.claim(workerID: "slow", lease: 30))
         #expect(claimedOld.job.id == old.id)
-        try worker.runOnce()
+        try await worker.runOnce()
         #expect(try store.product(id: "m1")?.name == "Nouveau")
         #expect(try queue.complete(claimedOld.claim, product: TestCatalog.record("m1", name: "Ancien")) == .superseded)
         #expect(try store.product(id: "m1")?.name == "Nouveau")
@@ -138,14 +138,14 @@ struct JobQueueTests {
         // A direct write after a queued job also wins over it.
         let queued = try Self.enqueue(queue, "m2", name: "Par job")
         try store.upsert([TestCatalog.record("m2", name: "Écrit directement")])
-        try worker.runOnce()
+        try await worker.runOnce()
         #expect(try queue.job(id: queued.id)?.status == .succeeded)
         #expect(try store.product(id: "m2")?.name == "Écrit directement")
         _ = new
     }
 
     @Test("a batch claims several jobs in order and commits them together")
-    func batch() throws {
+    func batch() async throws {
         let (store, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let ids = try (0..<5).map { try Self.enqueue(queue, "b\($0)").id }
@@ -153,20 +153,20 @@ struct JobQueueTests {
         let claimed = try queue.claim(workerID: "w1", lease: 30, limit: 4)
         #expect(claimed.map(\.job.id) == Array(ids.prefix(4)))
         try queue.release(claimed.map(\.claim))
-        try JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1", batchSize: 8).runOnce()
+        try await JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1", batchSize: 8).runOnce()
         #expect(try store.count() == 5)
         #expect(try queue.job(id: bad)?.status == .failed, "one bad upload fails alone; the batch still commits")
     }
 
     @Test("release gives a job back; purge removes finished jobs and their uploads")
-    func releaseAndPurge() throws {
+    func releaseAndPurge() async throws {
         let (store, queue, folder) = try Self.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try Self.enqueue(queue, "m1")
         let claim = try #require(try queue.claim(workerID: "w1", lease: 30)).claim
         try queue.release(claim)
         #expect(try queue.job(id: job.id)?.status == .queued && queue.job(id: job.id)?.attempts == 0)
-        try JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1").runOnce()
+        try await JobWorker(queue: queue, model: TestCatalog.model, workerID: "w1").runOnce()
         #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(-60)).jobs == 0, "too recent")
         #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(1)).jobs == 1)
         #expect(try queue.job(id: job.id) == nil)

@@ -10,11 +10,11 @@ import VitrineTestSupport
 @Suite("Reindex")
 struct ReindexTests {
     /// A store with an uploaded product (u1), a catalogue product with an image file (c1) and a text-only one (t1).
-    static func catalogue() throws -> (SQLiteProductStore, SQLiteJobQueue, URL, imageFile: URL) {
+    static func catalogue() async throws -> (SQLiteProductStore, SQLiteJobQueue, URL, imageFile: URL) {
         let (store, queue, folder) = try JobQueueTests.queue()
         _ = try JobQueueTests.enqueue(queue, "u1", name: "Mug téléversé")
         let worker = JobWorker(queue: queue, model: TestCatalog.model, workerID: "w")
-        while try worker.runOnce() {}
+        while try await worker.runOnce() {}
         #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(3600)).jobs == 1, "the upload's job is gone")
         let file = folder.appendingPathComponent("c1.jpg")
         try FileManager.default.copyItem(at: Repository.fixtures.appendingPathComponent("products/images/p09.jpg"), to: file)
@@ -30,8 +30,8 @@ struct ReindexTests {
     }
 
     @Test("reindex after a model change and reindex --all keep every image vector and thumbnail, uploads included")
-    func keepsImages() throws {
-        let (store, _, folder, _) = try Self.catalogue()
+    func keepsImages() async throws {
+        let (store, _, folder, _) = try await Self.catalogue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let before = try store.products(ids: ["u1", "c1", "t1"])
         let indexer = CatalogIndexer(store: store, model: TestCatalog.model, jobs: 2)
@@ -52,13 +52,13 @@ struct ReindexTests {
     }
 
     @Test("a product whose file is gone or changed, or whose upload is not kept, is reported by id and left as it was")
-    func reportsAndLeaves() throws {
-        let (store, _, folder, file) = try Self.catalogue()
+    func reportsAndLeaves() async throws {
+        let (store, _, folder, file) = try await Self.catalogue()
         defer { try? FileManager.default.removeItem(at: folder) }
         try Self.age(store)
         let before = try store.products(ids: ["u1", "c1", "t1"])
         let thumbnails = try ["u1", "c1"].map { try store.thumbnail(productID: $0) }
-        try DatabaseQueue(path: store.path).write { db in try db.execute(sql: "DELETE FROM original") }
+        try await DatabaseQueue(path: store.path).write { db in try db.execute(sql: "DELETE FROM original") }
         try Data(contentsOf: Repository.fixtures.appendingPathComponent("products/images/p10.jpg")).write(to: file)
         var reported: [RowFailure] = []
         let summary = try CatalogIndexer(store: store, model: TestCatalog.model).reindex(onFailure: { reported.append($0) })

@@ -15,7 +15,7 @@ struct StoreTests {
         let queue = try DatabaseQueue(path: store.path)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index", "v4: thumbnails",
-                           "v5: originals kept, tombstones, fenced claims"])
+                           "v5: originals kept, tombstones, fenced claims", "v6: change feed"])
         let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new
@@ -28,7 +28,7 @@ struct StoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("v4.sqlite").path
         let old = try DatabasePool(path: path)
-        try SQLiteProductStore.migrator.migrate(old, upTo: "v4: thumbnails")
+        try SQLiteDatabase.migrator.migrate(old, upTo: "v4: thumbnails")
         let photo = JobQueueTests.photo, digest = Digest.sha256(photo)
         try old.write { db in
             try db.execute(sql: "INSERT INTO upload (id, bytes, digest) VALUES (1, ?, ?)", arguments: [photo, digest])
@@ -99,7 +99,7 @@ struct StoreTests {
         #expect(texts == ["words": words.fused, "photo": photo.text])
         let rows = try queue.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM product ORDER BY product_id") }
         let exact = try store.vectors(.text, rowIDs: rows)
-        #expect(exact[rows[0]] == photo.text && exact[rows[1]] == words.fused)
+        #expect(exact[rows[0]]?.vector == photo.text && exact[rows[1]]?.vector == words.fused)
     }
 
     @Test("timestamps are written in GRDB's own text form, to the millisecond")
@@ -127,7 +127,7 @@ struct StoreTests {
         try store.forEachVector(.image) { _ in images += 1 }
         #expect(images == 0)
         let exact = try store.vectors(.text, rowIDs: [streamed[3].rowID, streamed[900].rowID])
-        #expect(exact[streamed[900].rowID] == records[900].text)
+        #expect(exact[streamed[900].rowID]?.vector == records[900].text)
         #expect(try store.productIDs(withModelOtherThan: "vitrine-clip@1") == (0..<12).map { "p\($0 * 100)" })
         let stats = try store.stats()
         #expect(stats.products == 1_200 && stats.withImage == 0 && stats.models["old@0"] == 12 && stats.bytes > 0)

@@ -36,7 +36,7 @@ final class RenewalFailingQueue: JobQueue {
 @Suite("Worker failures are reported")
 struct WorkerFailureTests {
     @Test("a failed lease renewal is told to onError (the server logs and counts it), not swallowed")
-    func renewalFailure() throws {
+    func renewalFailure() async throws {
         let (store, queue, folder) = try JobQueueTests.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         _ = store
@@ -48,7 +48,7 @@ struct WorkerFailureTests {
                                    reported.withLock { $0.append("\(operation): \(error)") }
                                    failing.reported.signal()
                                })
-        #expect(try worker.runOnce())
+        #expect(try await worker.runOnce())
         let seen = reported.withLock { $0 }
         #expect(seen.contains { $0.hasPrefix("lease_renewal:") && $0.contains("locked") }, "\(seen)")
         #expect(try queue.counts()[.succeeded] == 1, "the job itself still finished")

@@ -17,14 +17,14 @@ struct WriteOrderTests {
     }
 
     @Test("enqueue, delete while the first upload is still queued, then the job finishes: the delete wins")
-    func enqueueDeleteFinish() throws {
+    func enqueueDeleteFinish() async throws {
         let (store, queue, folder) = try JobQueueTests.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let job = try JobQueueTests.enqueue(queue, "p1")
         #expect(try store.product(id: "p1") == nil, "nothing stored yet")
         #expect(try store.delete(id: "p1"), "a pending job is something to delete")
         #expect(try store.tombstone(productID: "p1") != nil)
-        try Self.worker(queue).runOnce()
+        try await Self.worker(queue).runOnce()
         let done = try #require(try queue.job(id: job.id))
         #expect(done.status == .succeeded && done.error?.contains("deleted") == true, "\(String(describing: done.error))")
         #expect(try store.product(id: "p1") == nil, "the older job does not bring it back")
@@ -48,7 +48,7 @@ struct WriteOrderTests {
     }
 
     @Test("delete, then a newer synchronous write and a newer job: both apply, in order")
-    func deleteThenNewerWrites() throws {
+    func deleteThenNewerWrites() async throws {
         let (store, queue, folder) = try JobQueueTests.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         try store.upsert([TestCatalog.record("p3", name: "Avant")])
@@ -57,7 +57,7 @@ struct WriteOrderTests {
         #expect(try store.product(id: "p3")?.name == "Synchrone")
         #expect(try store.delete(id: "p3"))
         let job = try JobQueueTests.enqueue(queue, "p3", name: "Après la suppression")
-        try Self.worker(queue).runOnce()
+        try await Self.worker(queue).runOnce()
         #expect(try queue.job(id: job.id)?.error == nil)
         #expect(try store.product(id: "p3")?.name == "Après la suppression")
         #expect(try store.tombstone(productID: "p3") == nil)
@@ -82,7 +82,7 @@ struct WriteOrderTests {
     }
 
     @Test("a tombstone outlives every older pending job; purged after the retention period once none is left")
-    func tombstonePurge() throws {
+    func tombstonePurge() async throws {
         let (store, queue, folder) = try JobQueueTests.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         _ = try JobQueueTests.enqueue(queue, "p5")
@@ -90,7 +90,7 @@ struct WriteOrderTests {
         let later = Date().addingTimeInterval(3600)
         #expect(try queue.purge(finishedBefore: later).tombstones == 0, "an older job is still queued")
         #expect(try store.tombstone(productID: "p5") != nil)
-        try Self.worker(queue).runOnce()
+        try await Self.worker(queue).runOnce()
         #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(-60)).tombstones == 0, "not yet past the retention")
         let purged = try queue.purge(finishedBefore: later)
         #expect(purged.jobs == 1 && purged.tombstones == 1)
@@ -98,15 +98,15 @@ struct WriteOrderTests {
     }
 
     @Test("an uploaded image is kept once per digest, through the job's purge, until the last product using it goes")
-    func originalsKept() throws {
+    func originalsKept() async throws {
         let (store, queue, folder) = try JobQueueTests.queue()
         defer { try? FileManager.default.removeItem(at: folder) }
         let digest = Digest.sha256(Self.photo)
         _ = try JobQueueTests.enqueue(queue, "o1")
         _ = try JobQueueTests.enqueue(queue, "o2")
         let worker = Self.worker(queue)
-        while try worker.runOnce() {}
-        let rows = try DatabaseQueue(path: store.path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM original") }
+        while try await worker.runOnce() {}
+        let rows = try await DatabaseQueue(path: store.path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM original") }
         #expect(rows == 1, "stored once for two products")
         #expect(try queue.purge(finishedBefore: Date().addingTimeInterval(3600)).jobs == 2)
         #expect(try store.originalImage(digest: digest) == Self.photo, "kept after the jobs are purged")
@@ -114,7 +114,7 @@ struct WriteOrderTests {
         #expect(try store.originalImage(digest: digest) != nil, "o2 still uses it")
         // A product re-indexed with another image no longer uses the first.
         _ = try JobQueueTests.enqueue(queue, "o2", image: Self.other)
-        while try worker.runOnce() {}
+        while try await worker.runOnce() {}
         #expect(try store.originalImage(digest: digest) == nil, "gone with the last product that used it")
         #expect(try store.originalImage(digest: Digest.sha256(Self.other)) != nil)
     }

@@ -40,3 +40,10 @@ enum ModelFixtures {
         vectors.map { ($0.key, query.similarity(to: $0.value)) }.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     }
 }
+
+extension EmbeddingModel {
+    /// The image vector of a file, decoded as every surface decodes it (the default image pipeline).
+    func embedImage(atPath path: String) throws -> Embedding {
+        embedImage(try ImagePipeline(targetSize: ModelSpec.decodeTarget).pixels(atPath: path))
+    }
+}

@@ -23,7 +23,7 @@ struct ErrorRouteTests {
         let store = try SQLiteProductStore(path: path, busyTimeout: 0.2)
         var configuration = ServerConfiguration()
         configuration.workers = 0
-        let app = VitrineServer.application(configuration: configuration, store: store, model: RouteTests.model)
+        let app = VitrineServer.application(configuration: configuration, storage: Storage(sqlite: store), model: RouteTests.model)
         let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         try await app.test(.router) { client in
             // Another connection (as another process would) takes the write lock and keeps it.

@@ -35,7 +35,7 @@ struct IdentifierTests {
                 }
             }
             let worker = JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test")
-            while try worker.runOnce() {}
+            while try await worker.runOnce() {}
             for id in Self.ids {
                 let path = "/api/v1/products/\(Self.segment(id))"
                 try await client.execute(uri: "/api/v1/jobs/\(try #require(jobs[id]))", method: .get) { (response: TestResponse) async throws in

@@ -53,7 +53,7 @@ struct PageRouteTests {
         try await RouteTests.withApp { client, store in
             let (headers, body) = RouteTests.multipart(["product_id": "p7", "name": "Lampe de bureau"], image: RouteTests.image("products/images/p07.jpg"))
             try await client.execute(uri: "/api/v1/index-product-with-image", method: .post, headers: headers, body: body) { #expect($0.status == .accepted) }
-            #expect(try JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test").runOnce())
+            #expect(try await JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test").runOnce())
             let digest = try #require(try store.product(id: "p7")?.imageDigest)
             try await client.execute(uri: "/api/v1/products/p7/thumbnail", method: .get) { (response: TestResponse) async throws in
                 #expect(response.status == .ok && response.headers[.contentType] == "image/jpeg")
@@ -92,7 +92,7 @@ struct PageRouteTests {
                 let stats = try RouteTests.json(response.body)
                 #expect(stats["queue_depth"] as? Int == 2 && (stats["jobs"] as? [String: Int])?["queued"] == 2)
             }
-            #expect(try JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test").runOnce())
+            #expect(try await JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test").runOnce())
             try await client.execute(uri: "/api/v1/stats", method: .get) { (response: TestResponse) async throws in
                 let stats = try RouteTests.json(response.body)
                 #expect(stats["products"] as? Int == 1 && stats["with_image"] as? Int == 1 && stats["queue_depth"] as? Int == 0)
@@ -112,7 +112,7 @@ struct PageRouteTests {
                 let (headers, body) = RouteTests.multipart(["product_id": id, "name": id], image: RouteTests.image(file))
                 try await client.execute(uri: "/api/v1/index-product-with-image", method: .post, headers: headers, body: body) { #expect($0.status == .accepted) }
             }
-            #expect(try JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test").runOnce())
+            #expect(try await JobWorker(queue: SQLiteJobQueue(store: store), model: RouteTests.model, workerID: "test").runOnce())
             try await client.execute(uri: "/api/v1/duplicates", method: .get) { (response: TestResponse) async throws in
                 let groups = try #require(try RouteTests.json(response.body)["groups"] as? [[String: Any]])
                 let ids = groups.map { (($0["products"] as? [[String: Any]]) ?? []).compactMap { $0["product_id"] as? String } }

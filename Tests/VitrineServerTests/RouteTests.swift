@@ -35,7 +35,7 @@ struct RouteTests {
         configuration.workers = 0
         configuration.waitTimeout = 0.3
         configure(&configuration)
-        try await body(Dependencies(configuration: configuration, store: store, model: model), store)
+        try await body(Dependencies(configuration: configuration, storage: Storage(sqlite: store), model: model), store)
     }
 
     /// Runs `body` against a fresh application on a temporary database.
@@ -177,7 +177,7 @@ struct RouteTests {
             }
             // No in-process workers here: a worker finishes it.
             let worker = JobWorker(queue: SQLiteJobQueue(store: store), model: Self.model, workerID: "test")
-            #expect(try worker.runOnce())
+            #expect(try await worker.runOnce())
             try await client.execute(uri: "/api/v1/jobs/\(id)", method: .get) { (response: TestResponse) async throws in
                 let job = try Self.json(response.body)
                 #expect(job["status"] as? String == "succeeded" && job["attempts"] as? Int == 1)

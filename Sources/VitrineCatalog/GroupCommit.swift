@@ -1,7 +1,7 @@
 /// Group commit: items submitted while a commit is running wait and go
 /// together in the next one, so under load one transaction (and one fsync)
 /// serves many requests. Each caller resumes only once its item is committed.
-actor GroupCommit<Item: Sendable, Output: Sendable> {
+public actor GroupCommit<Item: Sendable, Output: Sendable> {
     private let limit: Int
     private let pool: WorkPool
     private let commit: @Sendable ([Item]) throws -> [Output]
@@ -9,14 +9,14 @@ actor GroupCommit<Item: Sendable, Output: Sendable> {
     private var draining = false
 
     /// `commit` stores a batch (at most `limit` items) in one transaction, returning one output per item.
-    init(limit: Int, pool: WorkPool, commit: @escaping @Sendable ([Item]) throws -> [Output]) {
+    public init(limit: Int, pool: WorkPool, commit: @escaping @Sendable ([Item]) throws -> [Output]) {
         self.limit = limit
         self.pool = pool
         self.commit = commit
     }
 
     /// Returns once `item` is committed (or throws the commit's error).
-    func submit(_ item: Item) async throws -> Output {
+    public func submit(_ item: Item) async throws -> Output {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, Error>) in
             pending.append((item, continuation))
             if !draining {

@@ -1,6 +1,6 @@
 import GRDB
 
-extension SQLiteProductStore {
+extension SQLiteDatabase {
     /// Versioned migrations. A released migration is never edited: a change
     /// to the schema is a new migration appended here.
     static var migrator: DatabaseMigrator {
@@ -127,6 +127,26 @@ extension SQLiteProductStore {
                     seq INTEGER NOT NULL,
                     deleted_at DOUBLE NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration("v6: change feed") { db in
+            // Every write of a product row (an upsert, a job's completion, a re-embedding) and every
+            // tombstone takes a fresh change number from write_sequence, so "what changed after N" is
+            // one indexed range on each table. A purged tombstone raises the feed's floor: a reader
+            // whose position is below it may have missed a delete and starts over.
+            try db.execute(sql: """
+                ALTER TABLE product ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+                UPDATE product SET change_seq = applied_seq;
+                CREATE INDEX product_change ON product(change_seq);
+                ALTER TABLE tombstone ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+                UPDATE tombstone SET change_seq = seq;
+                CREATE INDEX tombstone_change ON tombstone(change_seq);
+                CREATE TABLE feed (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    database_id TEXT NOT NULL,
+                    floor INTEGER NOT NULL
+                );
+                INSERT INTO feed (id, database_id, floor) VALUES (1, lower(hex(randomblob(16))), 0);
                 """)
         }
         return migrator

@@ -1,10 +1,8 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import NIOCore
 
 /// JSON with its object keys in the order given — for API answers and the
-/// CLI's lines alike, so what is printed reads the way the docs show it.
+/// CLI's lines alike, so what is printed reads the way the docs show it. Each
+/// object has one shape on every surface: see `JSON+Shapes.swift`.
 public enum JSON {
     /// A JSON value.
     public indirect enum Value: Sendable {
@@ -31,13 +29,6 @@ public enum JSON {
             JSON.render(self, into: &out)
             return out
         }
-    }
-
-    static func response(_ status: HTTPResponse.Status, _ fields: [(String, Value)]) throws -> Response {
-        var text = ""
-        render(.object(fields), into: &text)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Appends `value` as compact JSON to `out`.

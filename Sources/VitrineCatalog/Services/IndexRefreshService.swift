@@ -1,0 +1,58 @@
+import Logging
+import ServiceLifecycle
+import VitrineStore
+
+/// Keeps a process's search indexes current: opens the `warm` kinds at start (from their
+/// snapshots when valid), then applies the change feed every `interval` — so writes made
+/// by any process are searchable within a second even when nobody searches — and saves
+/// snapshots when enough has changed, and at shutdown.
+public struct IndexRefreshService: Service {
+    let indexes: SearchIndexes
+    let pool: WorkPool
+    let interval: Duration
+    let warm: [VectorKind]
+    let snapshotEvery: Int
+    let logger: Logger
+    let onFailure: @Sendable (String) -> Void
+
+    /// A service refreshing `indexes` every `interval` on `pool`, saving a snapshot of an index
+    /// once `snapshotEvery` changes were applied to it.
+    public init(indexes: SearchIndexes, pool: WorkPool, interval: Duration = .milliseconds(200), warm: [VectorKind] = [.fused],
+                snapshotEvery: Int = 50_000, logger: Logger, onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.indexes = indexes
+        self.pool = pool
+        self.interval = interval
+        self.warm = warm
+        self.snapshotEvery = snapshotEvery
+        self.logger = logger
+        self.onFailure = onFailure
+    }
+
+    public func run() async throws {
+        let indexes = self.indexes, snapshotEvery = self.snapshotEvery
+        for kind in warm {
+            do {
+                let count = try await pool.run { try indexes.open(kind).index.count }
+                logger.info("search index \(kind.rawValue): \(count) products")
+            } catch {
+                logger.error("cannot open the \(kind.rawValue) search index; searches will try again", metadata: ["error": "\(error)"])
+                onFailure("index_open")
+            }
+        }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await pool.run {
+                    try indexes.refresh()
+                    try indexes.saveSnapshots(minimumChanges: snapshotEvery)
+                }
+            } catch {
+                logger.warning("search index refresh failed; it is tried again", metadata: ["error": "\(error)"])
+                onFailure("index_refresh")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+        do { try await pool.run { try indexes.saveSnapshots() } } catch {
+            logger.warning("cannot save the search index snapshots", metadata: ["error": "\(error)"])
+        }
+    }
+}
