@@ -152,6 +152,11 @@ let package = Package(
             dependencies: ["VitrineCatalog", "VitrineStore", "VitrineEmbedding", "VitrineImaging", "VitrineTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The storage contract: the same tests against every implementation of the protocols.
+        .testTarget(
+            name: "VitrineContractTests",
+            dependencies: ["VitrineStore"]
+        ),
         .testTarget(
             name: "VitrineServerTests",
             dependencies: [

@@ -41,10 +41,33 @@ public final class LiveIndex: Sendable {
         if let snapshot, let saved = IndexSnapshot.load(from: snapshot, expected: header) {
             state = Mutex(State(index: saved.index, position: saved.position, changesSinceSnapshot: 0))
         } else {
-            // No snapshot: everything read is new to the next one.
-            state = Mutex(State(index: SearchIndex(dimension: ModelSpec.dimension), position: 0, changesSinceSnapshot: Int.max / 2))
+            // No snapshot: the store's current products; everything read is new to the next snapshot.
+            let (index, position) = try Self.load(kind: kind, modelID: modelID, feed: feed)
+            state = Mutex(State(index: index, position: position, changesSinceSnapshot: Int.max / 2))
         }
         try refresh()
+    }
+
+    /// A new index of every current product, and the position it is current to.
+    private static func load(kind: VectorKind, modelID: String, feed: any ChangeFeed) throws(CatalogError) -> (SearchIndex, Int64) {
+        let index = SearchIndex(dimension: ModelSpec.dimension)
+        var batch: [FeedChange] = []
+        batch.reserveCapacity(pageSize)
+        do {
+            let position = try feed.currentProducts(kind) { change in
+                batch.append(change)
+                if batch.count == pageSize {
+                    index.apply(batch, model: modelID)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            index.apply(batch, model: modelID)
+            return (index, position)
+        } catch let error as StoreError {
+            throw CatalogError(error)
+        } catch {
+            throw CatalogError(.store, "\(error)")
+        }
     }
 
     /// The index to search now.
@@ -53,38 +76,42 @@ public final class LiveIndex: Sendable {
     /// The feed position the index has applied.
     public var position: Int64 { state.withLock { $0.position } }
 
-    /// Applies what changed since the index's position; returns how many changes.
+    /// Applies what changed since the index's position; returns how many changes. When the feed
+    /// says the position is too old, a new index is loaded beside the current one and replaces it.
     @discardableResult
     public func refresh() throws(CatalogError) -> Int {
-        do {
-            return try refreshing.withLock { _ throws(StoreError) -> Int in
-                var (index, position) = state.withLock { ($0.index, $0.position) }
-                guard try feed.position() != position else { return 0 }
-                var applied = 0, rebuilt = false
-                while true {
-                    let page = try feed.changes(after: position, kind: kind, limit: Self.pageSize)
-                    if page.startsOver {
-                        index = SearchIndex(dimension: ModelSpec.dimension)
-                        position = 0
-                        rebuilt = true
-                        continue
-                    }
-                    index.apply(page.changes, model: modelID)
-                    applied += page.changes.count
-                    position = page.position
-                    if !rebuilt { state.withLock { $0.position = position } }
-                    if page.changes.count < Self.pageSize { break }
+        let kind = self.kind, modelID = self.modelID, feed = self.feed
+        return try refreshing.withLock { _ throws(CatalogError) -> Int in
+            var (index, position) = state.withLock { ($0.index, $0.position) }
+            let head: Int64
+            do throws(StoreError) { head = try feed.position() } catch { throw CatalogError(error) }
+            guard head != position else { return 0 }
+            var applied = 0, rebuilt = false
+            while true {
+                let page: FeedPage
+                do throws(StoreError) { page = try feed.changes(after: position, kind: kind, limit: Self.pageSize) } catch {
+                    throw CatalogError(error)
                 }
-                let fresh = index, reached = position, changes = applied
-                state.withLock {
-                    if rebuilt { $0.index = fresh }
-                    $0.position = reached
-                    $0.changesSinceSnapshot = $0.changesSinceSnapshot &+ changes
+                if page.startsOver {
+                    guard !rebuilt else { break } // a purge during the rebuild itself: the next refresh sees it
+                    (index, position) = try Self.load(kind: kind, modelID: modelID, feed: feed)
+                    applied += index.count
+                    rebuilt = true
+                    continue
                 }
-                return applied
+                index.apply(page.changes, model: modelID)
+                applied += page.changes.count
+                position = page.position
+                if !rebuilt { state.withLock { [position] in $0.position = position } }
+                if page.changes.count < Self.pageSize { break }
             }
-        } catch {
-            throw CatalogError(error)
+            let fresh = index, reached = position, changes = applied
+            state.withLock {
+                if rebuilt { $0.index = fresh }
+                $0.position = reached
+                $0.changesSinceSnapshot = $0.changesSinceSnapshot &+ changes
+            }
+            return applied
         }
     }
 

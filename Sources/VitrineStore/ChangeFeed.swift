@@ -9,8 +9,14 @@ public protocol ChangeFeed: Sendable {
     /// The position of the newest write (0 for an empty store). Cheap: callers poll it.
     func position() throws(StoreError) -> Int64
 
-    /// Up to `limit` changes after `position`, oldest first, with the vectors of `kind`.
+    /// Up to `limit` changes after `position`, oldest first, with the vectors of `kind`; a page that
+    /// ``FeedPage/startsOver`` when deletions after `position` may have been purged.
     func changes(after position: Int64, kind: VectorKind, limit: Int) throws(StoreError) -> FeedPage
+
+    /// Every stored product with its vector of `kind` (those without one are skipped), read as of one
+    /// moment, streamed without holding them all; returns the feed position that state is current to
+    /// (reading on from it with ``changes(after:kind:limit:)`` misses nothing). How a reader starts.
+    func currentProducts(_ kind: VectorKind, _ body: (FeedChange) throws -> Void) throws -> Int64
 
     /// A name for this store that differs from every other store's (a snapshot of an
     /// index is only valid for the store it was taken from).
@@ -57,9 +63,9 @@ public struct FeedPage: Sendable {
     public var changes: [FeedChange]
     /// The position to ask from next: the last change's, or the one asked from when there were none.
     public var position: Int64
-    /// True when the position asked from is older than what the feed still knows (its deletions
-    /// were purged after the retention period): the reader must start over from position 0
-    /// with an empty index. The page is then empty.
+    /// True when the position asked from is older than what the feed still knows (deletions after
+    /// it were purged after the retention period): the reader must start over from
+    /// ``ChangeFeed/currentProducts(_:_:)`` with an empty index. The page is then empty.
     public var startsOver: Bool
 
     /// Creates a page.

@@ -205,7 +205,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
         // ranges come from their own indexes, already in order, and are merged here.
         let (rows, tombstones, floor) = try read { db in
             let floor = try Int64.fetchOne(db.cachedStatement(sql: "SELECT floor FROM feed")) ?? 0
-            guard position >= floor || position == 0 else { return ([Row](), [Row](), floor) }
+            guard position >= floor else { return ([Row](), [Row](), floor) }
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT change_seq, id, product_id, model, \(column) AS vector FROM product
                 WHERE change_seq > ? ORDER BY change_seq LIMIT ?
@@ -215,7 +215,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
                 """), arguments: [position, limit])
             return (rows, tombstones, floor)
         }
-        if position < floor && position != 0 { return FeedPage(changes: [], position: position, startsOver: true) }
+        if position < floor { return FeedPage(changes: [], position: position, startsOver: true) }
         var changes: [FeedChange] = []
         changes.reserveCapacity(min(limit, rows.count + tombstones.count))
         var r = 0, t = 0
@@ -236,6 +236,23 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
             }
         }
         return FeedPage(changes: changes, position: changes.last?.position ?? position)
+    }
+
+    public func currentProducts(_ kind: VectorKind, _ body: (FeedChange) throws -> Void) throws -> Int64 {
+        let column = Self.column(kind)
+        // One read transaction: the rows and the position are of one snapshot; rows stream in row order.
+        return try database.pool.read { db in
+            let position = try Int64.fetchOne(db, sql: "SELECT value FROM write_sequence") ?? 0
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, product_id, model, change_seq, \(column) AS vector FROM product WHERE \(column) IS NOT NULL ORDER BY id
+                """)
+            while let row = try rows.next() {
+                let data: Data = row["vector"]
+                try body(FeedChange(position: row["change_seq"], productID: row["product_id"],
+                                    entry: FeedEntry(rowID: row["id"], model: row["model"], vector: try VectorBlob.decode(data))))
+            }
+            return position
+        }
     }
 
     // MARK: - Internals
