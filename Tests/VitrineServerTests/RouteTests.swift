@@ -229,6 +229,40 @@ struct RouteTests {
         }
     }
 
+    @Test("search follows writes, deletes and other processes' writes in place, without reloading its index")
+    func liveSearch() async throws {
+        try await Self.withDeps { deps, store in
+            try await VitrineServer.application(deps, logger: Logger(label: "vitrine")).test(.router) { client in
+                let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+                func top(_ query: String) async throws -> [String] {
+                    try await client.execute(uri: "/api/v1/search", method: .post, headers: [.contentType: "application/json"],
+                                             body: ByteBuffer(string: #"{"query": "\#(query)", "top_k": 3}"#)) { response in
+                        try #require(try Self.json(response.body)["results"] as? [[String: Any]]).compactMap { $0["product_id"] as? String }
+                    }
+                }
+                for (id, name) in [("l1", "Lampe de chevet laiton"), ("l2", "Robe rouge coton"), ("l3", "Tasse en grès bleu")] {
+                    try await client.execute(uri: "/api/v1/index-product", method: .post, headers: form,
+                                             body: ByteBuffer(string: "product_id=\(id)&name=\(name)")) { #expect($0.status == .ok) }
+                }
+                #expect(try await top("robe rouge coton").first == "l2")
+                let index = try deps.indexes.index(.fused)
+                // Written by this process: searchable on the very next search.
+                try await client.execute(uri: "/api/v1/index-product", method: .post, headers: form,
+                                         body: ByteBuffer(string: "product_id=l4&name=Robe rouge coton bio")) { #expect($0.status == .ok) }
+                #expect(try await top("robe rouge coton bio").first == "l4")
+                try await client.execute(uri: "/api/v1/products/l2", method: .delete) { #expect($0.status == .ok) }
+                #expect(try await !top("robe rouge coton").contains("l2"), "a deleted product never appears")
+                // Written by another process: searchable within the staleness interval.
+                try SQLiteProductStore(path: store.path).upsert([try ProductEmbedder(model: Self.model).record(
+                    ProductFields(productID: "l5", name: "Chaise pliante en hêtre"))])
+                try await Task.sleep(for: .milliseconds(150))
+                #expect(try await top("chaise pliante en hêtre").first == "l5")
+                #expect(try deps.indexes.index(.fused) === index, "one index, updated in place")
+                #expect(index.count == 4)
+            }
+        }
+    }
+
     @Test("products: get, similar, search by text and image, delete; and their errors")
     func products() async throws {
         try await Self.withApp { client, store in
