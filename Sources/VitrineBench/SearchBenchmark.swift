@@ -26,6 +26,9 @@ struct SearchBenchmark: ParsableCommand {
     @Option(help: "Queries checked against brute force for recall.")
     var recallQueries = 50
 
+    @Option(help: "The most candidates re-ranked (100: a fixed pool, no growth on near-ties).")
+    var maxCandidates = 8_192
+
     func run() throws {
         let counts = sizes.split(separator: ",").compactMap { Int($0) }
         let kinds = data == "both" ? ["random", "clustered"] : [data]
@@ -86,12 +89,12 @@ struct SearchBenchmark: ParsableCommand {
             VectorMath.normalize(&query)
             return query
         }
-        _ = index.search(queryVectors[0], k: 10, exact: lookup) // warm-up
+        _ = index.search(queryVectors[0], k: 10, maxCandidates: maxCandidates, exact: lookup) // warm-up
         var latencies: [Double] = []
         var results: [[SearchHit]] = []
         for query in queryVectors.prefix(queries) {
             let started = DispatchTime.now().uptimeNanoseconds
-            let hits = index.search(query, k: 10, exact: lookup)
+            let hits = index.search(query, k: 10, maxCandidates: maxCandidates, exact: lookup)
             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             results.append(hits)
         }
@@ -109,7 +112,7 @@ struct SearchBenchmark: ParsableCommand {
                 }
             }
             let truth = Set(top.items.map { Int64($0.1) })
-            let hits = number < results.count ? results[number] : index.search(query, k: 10, exact: lookup)
+            let hits = number < results.count ? results[number] : index.search(query, k: 10, maxCandidates: maxCandidates, exact: lookup)
             found += hits.filter { truth.contains($0.rowID) }.count
         }
         print("\(count) \(clustered ? "clustered" : "random") vectors: median \(Measure.format(latencies[latencies.count / 2], 2)) ms, p99 \(Measure.format(latencies[latencies.count * 99 / 100], 2)) ms, recall@10 \(Measure.format(Double(found) / Double(recallQueries * 10), 4)) over \(recallQueries) queries; index \(indexKiB / 1024) MiB resident (measured; \(indexKiB * 1024 / count) bytes a vector with its id)")

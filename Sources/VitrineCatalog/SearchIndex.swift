@@ -172,12 +172,14 @@ public final class SearchIndex: @unchecked Sendable {
     /// reused since is left out, so a removed product never appears).
     /// - Parameters:
     ///   - candidates: how many approximate best are re-ranked at least (default max(10·k, 100)).
+    ///   - maxCandidates: how far the pool may grow on near-ties.
     ///   - threads: scanning threads (default: every core).
-    public func search(_ query: [Float], k: Int, excluding: String? = nil, candidates: Int? = nil,
+    public func search(_ query: [Float], k: Int, excluding: String? = nil, candidates: Int? = nil, maxCandidates: Int = 8_192,
                        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                        exact: ([Int64]) throws -> [Int64: StoredVector]) rethrows -> [SearchHit] {
         guard k > 0 else { return [] }
-        let found = self.candidates(query, k: k, keep: candidates ?? max(10 * k, 100), excluding: excluding, threads: threads)
+        let found = self.candidates(query, k: k, keep: candidates ?? max(10 * k, 100), limit: maxCandidates,
+                                    excluding: excluding, threads: threads)
         guard !found.isEmpty else { return [] }
         let current = try exact(found.map(\.rowID))
         var hits: [SearchHit] = []
