@@ -50,16 +50,8 @@ struct GetCommand: ParsableCommand {
         let found: ProductRecord?
         do throws(StoreError) { found = try products.product(id: productID) } catch { throw CLIError(error.description) }
         guard let record = found else { throw CLIError("no product \(productID) in \(storage.location)") }
-        var fields: [(String, JSONValue)] = [
-            ("product_id", .string(record.productID)), ("name", .string(record.name)),
-            ("description", .string(record.description)), ("metadata", .string(record.metadata)),
-            ("model", .string(record.model)), ("image_digest", record.imageDigest.map(JSONValue.string) ?? .null),
-            ("image_path", record.imagePath.map(JSONValue.string) ?? .null),
-            ("image_width", record.imageWidth.map(JSONValue.int) ?? .null),
-            ("image_height", record.imageHeight.map(JSONValue.int) ?? .null),
-            ("created_at", .string(record.createdAt.map { ISO8601DateFormatter().string(from: $0) } ?? "")),
-            ("updated_at", .string(record.updatedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "")),
-        ]
+        // The product's one shape (as GET /api/v1/products/{id} answers it), with its vectors when asked.
+        guard case .object(var fields) = JSON.product(record) else { return }
         if vectors {
             fields.append(("fused", .array(record.fused.map(JSONValue.float))))
             fields.append(("text", .array(record.text.map(JSONValue.float))))

@@ -226,6 +226,25 @@ struct ServeProcessTests {
         let (missing, _) = try await Self.request("\(server.base)/api/v1/products/b02")
         #expect(missing == 404) // the truncated JPEG's row was refused
         #expect(try SQLiteProductStore(path: db).count() == 25)
+        // One shape per object: the CLI's --json prints exactly what the API answers.
+        func api(_ path: String, body: String? = nil) async throws -> String {
+            var request = URLRequest(url: URL(string: server.base + path)!)
+            if let body {
+                request.httpMethod = "POST"
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = Data(body.utf8)
+            }
+            return String(decoding: try await URLSession.shared.data(for: request).0, as: UTF8.self)
+        }
+        func cli(_ arguments: [String]) throws -> String {
+            let outcome = try ProcessRunner.run(arguments + ["--db", db], directory: Repository.root)
+            #expect(outcome.status == 0, "\(arguments): \(outcome.stderr)")
+            return outcome.stdout.trimmingCharacters(in: .newlines)
+        }
+        #expect(try await api("/api/v1/search", body: #"{"query": "robe d'été longue", "top_k": 5, "mode": "text"}"#)
+                == cli(["search", "robe d'été longue", "--top-k", "5", "--mode", "text", "--json"]))
+        #expect(try await api("/api/v1/duplicates?threshold=0.85") == cli(["duplicates", "--threshold", "0.85", "--json"]))
+        #expect(try await api("/api/v1/products/p07") == cli(["get", "p07"]))
     }
 
     @Test("configuration: flags win over the environment, the environment over the defaults")
