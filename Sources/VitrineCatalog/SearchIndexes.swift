@@ -76,6 +76,11 @@ public final class SearchIndexes: Sendable {
         return applied
     }
 
+    /// Each open index's kind, products held and feed position (for metrics).
+    public var status: [(kind: VectorKind, products: Int, position: Int64)] {
+        entries.withLock { $0.values.map(\.live) }.map { ($0.kind, $0.index.count, $0.position) }
+    }
+
     /// Saves the snapshot of every open index that changed by at least `minimumChanges` since its last.
     public func saveSnapshots(minimumChanges: Int = 1) throws(CatalogError) {
         for live in entries.withLock({ $0.values.map(\.live) }) { try live.saveSnapshot(minimumChanges: minimumChanges) }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import VitrineCatalog
 import VitrineEmbedding
@@ -50,13 +51,14 @@ final class Dependencies: Sendable {
                                maxAttempts: configuration.jobMaxAttempts, workers: wakeup, indexes: indexes)
     }
 
-    /// The in-process job workers the configuration asks for, sharing the pool.
-    func workers() -> [JobWorker] {
+    /// The in-process job workers the configuration asks for, sharing the pool; their failures
+    /// are logged and counted.
+    func workers(logger: Logger) -> [JobWorker] {
         let metrics = self.metrics, pid = ProcessInfo.processInfo.processIdentifier
         return (0..<configuration.workers).map { index in
             JobWorker(queue: storage.jobs, embedder: writer.embedder, workerID: "serve-\(pid)-\(index + 1)",
                       lease: configuration.jobLease, pool: pool, onError: { operation, error in
-                          FileHandle.standardError.write(Data("worker: \(operation) failed: \(error)\n".utf8))
+                          logger.error("worker: \(operation) failed", metadata: ["error": "\(error)"])
                           metrics.failure(operation)
                       })
         }

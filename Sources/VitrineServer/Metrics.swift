@@ -44,6 +44,14 @@ final class ServerMetrics: Sendable {
             registry.makeGauge(name: "vitrine_jobs_failed", help: "Jobs failed for good (within the retention period)")
                 .set(to: Double(counts[.failed] ?? 0))
             registry.makeGauge(name: "vitrine_products", help: "Products stored").set(to: Double(try deps.store.count()))
+            let head = try deps.storage.feed.position()
+            for index in deps.indexes.status {
+                registry.makeGauge(name: "vitrine_search_index_products", labels: [("kind", index.kind.rawValue)],
+                                   help: "Products held by the in-memory search index").set(to: Double(index.products))
+                registry.makeGauge(name: "vitrine_search_index_lag", labels: [("kind", index.kind.rawValue)],
+                                   help: "Write numbers the search index has not yet applied (0: current)")
+                    .set(to: Double(max(0, head - index.position)))
+            }
         } catch {
             logger.error("metrics: the store could not be read", metadata: ["error": "\(error)"])
             failure("metrics")

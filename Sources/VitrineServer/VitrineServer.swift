@@ -78,7 +78,7 @@ public enum VitrineServer {
         let metrics = deps.metrics
         let failure: @Sendable (String) -> Void = { metrics.failure($0) }
         app.addServices(
-            JobWorkerService(workers: deps.workers(), wakeup: deps.wakeup, logger: logger),
+            JobWorkerService(workers: deps.workers(logger: logger), wakeup: deps.wakeup, logger: logger),
             IndexRefreshService(indexes: deps.indexes, pool: deps.pool, interval: .interval(configuration.indexRefreshInterval),
                                 logger: logger, onFailure: failure),
             RetentionService(jobs: storage.jobs, pool: deps.pool, retention: configuration.jobRetention, logger: logger,

@@ -203,9 +203,10 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
         let column = Self.column(kind), limit = max(1, limit)
         // One read transaction: the rows, the tombstones and the floor are of one snapshot. The two
         // ranges come from their own indexes, already in order, and are merged here.
-        let (rows, tombstones, floor) = try read { db in
+        let (rows, tombstones, floor, head) = try read { db in
             let floor = try Int64.fetchOne(db.cachedStatement(sql: "SELECT floor FROM feed")) ?? 0
-            guard position >= floor else { return ([Row](), [Row](), floor) }
+            let head = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM write_sequence")) ?? 0
+            guard position >= floor else { return ([Row](), [Row](), floor, head) }
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT change_seq, id, product_id, model, \(column) AS vector FROM product
                 WHERE change_seq > ? ORDER BY change_seq LIMIT ?
@@ -213,7 +214,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
             let tombstones = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT change_seq, product_id FROM tombstone WHERE change_seq > ? ORDER BY change_seq LIMIT ?
                 """), arguments: [position, limit])
-            return (rows, tombstones, floor)
+            return (rows, tombstones, floor, head)
         }
         if position < floor { return FeedPage(changes: [], position: position, startsOver: true) }
         var changes: [FeedChange] = []
@@ -235,7 +236,11 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
                 t += 1
             }
         }
-        return FeedPage(changes: changes, position: changes.last?.position ?? position)
+        // A short page read everything up to the snapshot's last write number: numbers are taken
+        // inside write transactions, one writer at a time, so none below it can still appear.
+        // (Write numbers of jobs, which change no product, are passed over so.)
+        let complete = changes.count < limit && r == rows.count && t == tombstones.count
+        return FeedPage(changes: changes, position: complete ? max(head, changes.last?.position ?? position) : changes.last?.position ?? position)
     }
 
     public func currentProducts(_ kind: VectorKind, _ body: (FeedChange) throws -> Void) throws -> Int64 {

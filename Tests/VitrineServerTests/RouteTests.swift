@@ -259,6 +259,11 @@ struct RouteTests {
                 #expect(try await top("chaise pliante en hêtre").first == "l5")
                 #expect(try deps.indexes.index(.fused) === index, "one index, updated in place")
                 #expect(index.count == 4)
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    let text = String(buffer: response.body)
+                    #expect(text.contains(#"vitrine_search_index_products{kind="fused"} 4"#), "\(text)")
+                    #expect(text.contains(#"vitrine_search_index_lag{kind="fused"} 0"#), "the index is current")
+                }
             }
         }
     }
