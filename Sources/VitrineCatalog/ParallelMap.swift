@@ -3,6 +3,8 @@ import Dispatch
 /// Maps a function over items on several threads, keeping the input order
 /// (each item is handled by one thread; the result does not depend on the count).
 public enum ParallelMap {
+    /// `transform` of every item, in input order, on up to `workers` threads (a batch's data
+    /// parallelism inside one command or one piece of pool work).
     public static func run<Input: Sendable, Output: Sendable>(_ items: [Input], workers: Int,
                                                         _ transform: @Sendable (Input) -> Output) -> [Output] {
         if items.isEmpty { return [] }
