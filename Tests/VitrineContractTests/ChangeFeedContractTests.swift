@@ -115,4 +115,45 @@ struct ChangeFeedContractTests {
             }
         }
     }
+
+    @Test("a reader following the feed while two handles write and delete at once ends with exactly the store's products",
+          arguments: Backend.all)
+    func concurrentWriters(_ backend: Backend) async throws {
+        try await backend.with { instance in
+            let writers = [try instance.reopen(), try instance.reopen()]
+            let feed = instance.storage.feed
+            var held: [String: [Float]] = [:], position: Int64 = 0
+            func follow() throws {
+                while true {
+                    let page = try feed.changes(after: position, kind: .fused, limit: 50)
+                    #expect(!page.startsOver)
+                    for change in page.changes { held[change.productID] = change.entry?.vector }
+                    position = page.position
+                    if page.changes.count < 50 { return }
+                }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (number, writer) in writers.enumerated() {
+                    group.addTask {
+                        for round in 0..<40 {
+                            try writer.products.upsert((0..<5).map {
+                                Sample.record("w\(number)-\(round)-\($0)", seed: Float(number * 1_000 + round * 5 + $0))
+                            })
+                            if round % 4 == 3 { _ = try writer.products.delete(id: "w\(number)-\(round - 1)-0") }
+                        }
+                    }
+                }
+                for _ in 0..<20 {
+                    try follow()
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                try await group.waitForAll()
+            }
+            try follow()
+            var stored: [String: [Float]] = [:]
+            try instance.storage.products.forEachVector(.fused) { stored[$0.productID] = $0.vector }
+            #expect(stored.count == 2 * (200 - 10))
+            #expect(held == stored, "the reader holds exactly what is stored")
+        }
+    }
 }
