@@ -81,8 +81,14 @@ public final class SearchIndexes: Sendable {
         entries.withLock { $0.values.map(\.live) }.map { ($0.kind, $0.index.count, $0.position) }
     }
 
-    /// Saves the snapshot of every open index that changed by at least `minimumChanges` since its last.
-    public func saveSnapshots(minimumChanges: Int = 1) throws(CatalogError) {
-        for live in entries.withLock({ $0.values.map(\.live) }) { try live.saveSnapshot(minimumChanges: minimumChanges) }
+    /// Saves the snapshot of every open index that changed by at least `minimumChanges` since its
+    /// last; true when any was written.
+    @discardableResult
+    public func saveSnapshots(minimumChanges: Int = 1) throws(CatalogError) -> Bool {
+        var saved = false
+        for live in entries.withLock({ $0.values.map(\.live) }) where try live.saveSnapshot(minimumChanges: minimumChanges) {
+            saved = true
+        }
+        return saved
     }
 }

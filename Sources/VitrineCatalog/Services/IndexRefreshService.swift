@@ -5,20 +5,23 @@ import VitrineStore
 /// Keeps a process's search indexes current: opens the `warm` kinds at start (from their
 /// snapshots when valid), then applies the change feed every `interval` — so writes made
 /// by any process are searchable within a second even when nobody searches — and saves
-/// snapshots when enough has changed, and at shutdown.
+/// snapshots when enough has changed (at most every `snapshotInterval`), and at shutdown.
 public struct IndexRefreshService: Service {
     let indexes: SearchIndexes
     let pool: WorkPool
     let interval: Duration
     let warm: [VectorKind]
     let snapshotEvery: Int
+    let snapshotInterval: Duration
     let logger: Logger
     let onFailure: @Sendable (String) -> Void
 
     /// A service refreshing `indexes` every `interval` on `pool`, saving a snapshot of an index
-    /// once `snapshotEvery` changes were applied to it.
+    /// once `snapshotEvery` changes were applied to it, at most every `snapshotInterval`.
     public init(indexes: SearchIndexes, pool: WorkPool, interval: Duration = .milliseconds(200), warm: [VectorKind] = [.fused],
-                snapshotEvery: Int = 50_000, logger: Logger, onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+                snapshotEvery: Int = 50_000, snapshotInterval: Duration = .seconds(300), logger: Logger,
+                onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.snapshotInterval = snapshotInterval
         self.indexes = indexes
         self.pool = pool
         self.interval = interval
@@ -39,12 +42,17 @@ public struct IndexRefreshService: Service {
                 onFailure("index_open")
             }
         }
+        // The first snapshot (of an index read from the store) is due at once; later ones wait their interval.
+        var lastSnapshot = ContinuousClock.now - snapshotInterval
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let snapshotDue = ContinuousClock.now - lastSnapshot >= snapshotInterval
             do {
-                try await pool.run {
+                let saved = try await pool.run { () throws -> Bool in
                     try indexes.refresh()
-                    try indexes.saveSnapshots(minimumChanges: snapshotEvery)
+                    guard snapshotDue else { return false }
+                    return try indexes.saveSnapshots(minimumChanges: snapshotEvery)
                 }
+                if saved { lastSnapshot = .now }
             } catch {
                 logger.warning("search index refresh failed; it is tried again", metadata: ["error": "\(error)"])
                 onFailure("index_refresh")
