@@ -28,6 +28,11 @@ public struct IndexSnapshot: Sendable {
 
     /// Writes `index` at `position` to `url`.
     public static func save(_ index: SearchIndex, header: Header, to url: URL) throws(CatalogError) {
+        try write(encode(index, header: header), to: url)
+    }
+
+    /// The bytes of a snapshot of `index` (its contents read under its lock, at once).
+    public static func encode(_ index: SearchIndex, header: Header) -> Data {
         var data = Data()
         index.withContents { vectors, rowIDs, productIDs in
             let slots = rowIDs.count
@@ -43,6 +48,11 @@ public struct IndexSnapshot: Sendable {
             vectors.codes.withUnsafeBytes { data.append(contentsOf: $0) }
             for id in productIDs { appendString(id, to: &data) }
         }
+        return data
+    }
+
+    /// Writes encoded snapshot bytes to `url` (a temporary file, then a rename).
+    public static func write(_ data: Data, to url: URL) throws(CatalogError) {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)

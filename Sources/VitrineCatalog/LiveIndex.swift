@@ -80,39 +80,51 @@ public final class LiveIndex: Sendable {
     /// says the position is too old, a new index is loaded beside the current one and replaces it.
     @discardableResult
     public func refresh() throws(CatalogError) -> Int {
-        let kind = self.kind, modelID = self.modelID, feed = self.feed
-        return try refreshing.withLock { _ throws(CatalogError) -> Int in
-            var (index, position) = state.withLock { ($0.index, $0.position) }
-            let head: Int64
-            do throws(StoreError) { head = try feed.position() } catch { throw CatalogError(error) }
-            guard head != position else { return 0 }
-            var applied = 0, rebuilt = false
-            while true {
-                let page: FeedPage
-                do throws(StoreError) { page = try feed.changes(after: position, kind: kind, limit: Self.pageSize) } catch {
-                    throw CatalogError(error)
-                }
-                if page.startsOver {
-                    guard !rebuilt else { break } // a purge during the rebuild itself: the next refresh sees it
-                    (index, position) = try Self.load(kind: kind, modelID: modelID, feed: feed)
-                    applied += index.count
-                    rebuilt = true
-                    continue
-                }
-                index.apply(page.changes, model: modelID)
-                applied += page.changes.count
-                position = page.position
-                if !rebuilt { state.withLock { [position] in $0.position = position } }
-                if page.changes.count < Self.pageSize { break }
-            }
-            let fresh = index, reached = position, changes = applied
-            state.withLock {
-                if rebuilt { $0.index = fresh }
-                $0.position = reached
-                $0.changesSinceSnapshot = $0.changesSinceSnapshot &+ changes
-            }
-            return applied
+        try refreshing.withLock { _ throws(CatalogError) -> Int in try catchUp() }
+    }
+
+    /// ``refresh()`` unless another refresh or a snapshot is in progress (a search does not wait
+    /// for one): nil then. `starting` runs once the refresh has begun.
+    public func refreshIfIdle(starting: () -> Void = {}) throws(CatalogError) -> Int? {
+        try refreshing.withLockIfAvailable { _ throws(CatalogError) -> Int in
+            starting()
+            return try catchUp()
         }
+    }
+
+    /// The refresh itself (the caller holds `refreshing`).
+    private func catchUp() throws(CatalogError) -> Int {
+        let kind = self.kind, modelID = self.modelID, feed = self.feed
+        var (index, position) = state.withLock { ($0.index, $0.position) }
+        let head: Int64
+        do throws(StoreError) { head = try feed.position() } catch { throw CatalogError(error) }
+        guard head != position else { return 0 }
+        var applied = 0, rebuilt = false
+        while true {
+            let page: FeedPage
+            do throws(StoreError) { page = try feed.changes(after: position, kind: kind, limit: Self.pageSize) } catch {
+                throw CatalogError(error)
+            }
+            if page.startsOver {
+                guard !rebuilt else { break } // a purge during the rebuild itself: the next refresh sees it
+                (index, position) = try Self.load(kind: kind, modelID: modelID, feed: feed)
+                applied += index.count
+                rebuilt = true
+                continue
+            }
+            index.apply(page.changes, model: modelID)
+            applied += page.changes.count
+            position = page.position
+            if !rebuilt { state.withLock { [position] in $0.position = position } }
+            if page.changes.count < Self.pageSize { break }
+        }
+        let fresh = index, reached = position, changes = applied
+        state.withLock {
+            if rebuilt { $0.index = fresh }
+            $0.position = reached
+            $0.changesSinceSnapshot = $0.changesSinceSnapshot &+ changes
+        }
+        return applied
     }
 
     /// Saves a snapshot when at least `minimumChanges` changes were applied since the last one
@@ -120,14 +132,18 @@ public final class LiveIndex: Sendable {
     @discardableResult
     public func saveSnapshot(minimumChanges: Int = 1) throws(CatalogError) -> Bool {
         guard let snapshotURL else { return false }
-        return try refreshing.withLock { _ throws(CatalogError) -> Bool in
+        // The contents and their position are read together (no refresh meanwhile); the file is
+        // written after, while refreshes go on.
+        let encoded = refreshing.withLock { _ -> Data? in
             let (index, position, changes) = state.withLock { ($0.index, $0.position, $0.changesSinceSnapshot) }
-            guard changes >= minimumChanges else { return false }
+            guard changes >= minimumChanges else { return nil }
             let header = IndexSnapshot.Header(store: identity, model: modelID, kind: kind, dimension: ModelSpec.dimension,
                                               position: position)
-            try IndexSnapshot.save(index, header: header, to: snapshotURL)
             state.withLock { $0.changesSinceSnapshot = 0 }
-            return true
+            return IndexSnapshot.encode(index, header: header)
         }
+        guard let encoded else { return false }
+        try IndexSnapshot.write(encoded, to: snapshotURL)
+        return true
     }
 }

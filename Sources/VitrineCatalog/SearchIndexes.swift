@@ -39,7 +39,10 @@ public final class SearchIndexes: Sendable {
         let live = try open(kind)
         let now = ContinuousClock.now
         let stale = dirty.load(ordering: .relaxed) || entries.withLock { now - ($0[kind]?.checked ?? now) > staleness }
-        if stale { try refresh(live, at: now) }
+        // A search does not wait for a refresh or a snapshot already in progress: it uses the index as it is.
+        if stale, try live.refreshIfIdle(starting: { dirty.store(false, ordering: .relaxed) }) != nil {
+            entries.withLock { $0[kind]?.checked = now }
+        }
         return live.index
     }
 
