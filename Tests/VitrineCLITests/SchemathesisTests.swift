@@ -23,7 +23,9 @@ struct SchemathesisTests {
             + "response_schema_conformance,unsupported_method"
         let outcome = try ProcessRunner.run(
             ["run", "\(server.base)/openapi.yaml", "-H", "Authorization: Bearer schema-key", "--checks", checks,
-             "--max-examples", "40", "--workers", "2", "--seed", "2026"],
+             // One worker: with two, CPython (3.11) now and then fails inside schemathesis compiling code on
+             // two threads at once ("AST constructor recursion depth mismatch") — its bug, not the server's.
+             "--max-examples", "40", "--workers", "1", "--seed", "2026"],
             directory: folder, executable: URL(fileURLWithPath: tool), environment: ["NO_COLOR": "1"], timeout: 600)
         #expect(outcome.exitedNormally && outcome.status == 0,
                 "schemathesis: exit \(outcome.status)\n\(outcome.stdout.suffix(6_000))\n\(outcome.stderr.suffix(2_000))")

@@ -19,7 +19,10 @@ final class RenewalFailingQueue: JobQueue {
     /// Signalled by the test when a renewal failure has been reported.
     let reported = DispatchSemaphore(value: 0)
     func complete(_ results: [(claim: JobClaim, product: ProductRecord)]) throws(StoreError) -> [JobCompletion] {
-        _ = reported.wait(timeout: .now() + 20) // held until a renewal has been due and failed
+        // Held until a renewal has been due and failed. The renewal is a child task of the worker: in this
+        // test process, Swift's two cooperative threads can be held for a minute by other tests' blocking
+        // waits, so the bound is generous (the test takes about a second when they are free).
+        _ = reported.wait(timeout: .now() + 150)
         return try inner.complete(results)
     }
     func fail(_ claim: JobClaim, error: String, permanent: Bool, retryAfter: TimeInterval) throws(StoreError) {
