@@ -65,6 +65,9 @@ struct SearchCommand: ParsableCommand {
             }
             Self.printHits(hits, json: json, empty: index.count == 0)
         } catch {
+            // With --json, the error's one shape on standard output too (what the API answers, nested
+            // under "error" as the CLI's other lines do), then the usual message and status 1.
+            if json { JSONLineWriter.write(.object([("error", .object(JSON.errorFields(code: error.code.rawValue, message: error.message)))])) }
             throw CLIError(error.description)
         }
     }

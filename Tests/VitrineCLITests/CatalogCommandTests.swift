@@ -55,6 +55,8 @@ struct CatalogCommandTests {
 
         let like = try run(["search", "--like", "p11", "--mode", "image", "--json", "--top-k", "1"])
         #expect(like.stdout.contains("\"product_id\":\"p11-mini\""))
+        let unknown = try run(["search", "--like", "nope", "--json"])
+        #expect(unknown.status == 1 && unknown.stdout.hasPrefix(#"{"error":{"code":"not_found","message":"#), "\(unknown.stdout)")
         let byImage = try run(["search", "--image", "fixtures/products/variants/p16--flip.jpg", "--mode", "image", "--top-k", "1", "--json"])
         #expect(byImage.stdout.contains("\"product_id\":\"p16\""))
 
