@@ -173,6 +173,7 @@ struct ReindexCommand: ParsableCommand {
         }
         failureLog.close()
         progress.finish()
+        if summary.indexed > 0 && !summary.interrupted { store.refreshSnapshot(of: storage, modelID: indexer.model.id) }
         SummaryPrinter.print(summary, json: json, failuresPath: summary.failed > 0 ? failuresPath : nil)
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw ExitCode.failure }

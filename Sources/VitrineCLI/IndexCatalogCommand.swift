@@ -57,6 +57,7 @@ struct IndexCatalogCommand: ParsableCommand {
         let summary = try Self.index(catalog, imagesRoot: imagesRoot, with: indexer, label: "indexing", progressJSON: progressJSON,
                                      onFailure: failureLog.append)
         failureLog.close()
+        if summary.indexed > 0 && !summary.interrupted { store.refreshSnapshot(of: storage, modelID: indexer.model.id) }
         SummaryPrinter.print(summary, json: json, failuresPath: summary.failed > 0 ? failuresPath : nil)
         if summary.interrupted { throw ExitCode(130) }
         if summary.failed > 0 { throw ExitCode.failure }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VitrineCatalog
 import VitrineStore
 
 /// Which database: `--db`, then `$VITRINE_DB`, then `./vitrine.sqlite`.
@@ -25,4 +26,15 @@ struct StoreOptions: ParsableArguments {
     /// Where search index snapshots are kept: a folder beside the database (a cache: deleting it
     /// only makes the next search read the store).
     var snapshots: URL { URL(fileURLWithPath: path + "-index") }
+
+    /// Brings the fused search index's snapshot up to date after a batch of writes (`index-catalog`,
+    /// `reindex`), so the next `vitrine search` reads it instead of every vector in the store; a
+    /// failure is only a warning (searches still work).
+    func refreshSnapshot(of storage: Storage, modelID: String) {
+        do throws(CatalogError) {
+            try SearchIndexes(feed: storage.feed, modelID: modelID, snapshots: snapshots).open(.fused).saveSnapshot(minimumChanges: 1)
+        } catch {
+            FileHandle.standardError.write(Data("warning: the search index snapshot was not saved: \(error.message)\n".utf8))
+        }
+    }
 }

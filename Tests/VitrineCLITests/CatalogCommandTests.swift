@@ -28,6 +28,7 @@ struct CatalogCommandTests {
         #expect(first.exitedNormally && first.status == 1, "failed rows make the exit status 1")
         let summary = try Self.json(try #require(first.lines.last))
         #expect(summary["indexed"] as? Int == 25 && summary["unchanged"] as? Int == 0 && summary["failed"] as? Int == 6)
+        #expect(FileManager.default.fileExists(atPath: db + "-index/fused.vindex"), "index-catalog leaves the search index's snapshot")
         #expect(summary["seconds"] is Double)
         let logged = try String(contentsOfFile: failures, encoding: .utf8).split(separator: "\n")
         #expect(logged.count == 6)
