@@ -15,7 +15,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens (creating and migrating if needed) the storage: the store, its job queue and its change feed.
+    /// A URL is not taken for a file name (SQLite would create folders named `postgres:`), nor a folder.
     func open(automaticCheckpoints: Bool = true) throws -> Storage {
+        let location = path
+        if let scheme = location.firstMatch(of: /^([A-Za-z][A-Za-z0-9+.\-]*):\/\//)?.1 {
+            throw CLIError("--db \(scheme)://… is a database URL, and this Vitrine stores only in SQLite: give the path of a SQLite file (PostgreSQL is the next step, not yet built)")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: location, isDirectory: &isFolder), isFolder.boolValue {
+            throw CLIError("--db \(location) is a folder: give the path of a SQLite database file (created if missing)")
+        }
         do throws(StoreError) {
             return try Storage.sqlite(path: path, automaticCheckpoints: automaticCheckpoints)
         } catch {

@@ -26,14 +26,34 @@ public final class SQLiteDatabase: Sendable {
             // A WAL that grew during a long burst of writes is cut back to 64 MB when it starts over.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
+        let pool: DatabasePool
         do {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
         } catch {
             throw StoreError(.unavailable, "cannot open the database \(path): \(error)")
         }
+        // A database migrated by a newer Vitrine is refused, untouched: this one cannot know what it changed.
+        let (superseded, unknown): (Bool, [String])
+        do {
+            (superseded, unknown) = try pool.read { db in
+                let known = Set(Self.migrator.migrations)
+                return (try Self.migrator.hasBeenSuperseded(db),
+                        try Self.migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted())
+            }
+        } catch {
+            throw StoreError(.unavailable, "cannot read the database \(path): \(error)")
+        }
+        guard !superseded else {
+            throw StoreError(.incompatible, "the database \(path) was migrated by a newer Vitrine (schema \(unknown.joined(separator: ", "))); this one knows up to \"\(Self.migrator.migrations.last ?? "")\" — run a newer vitrine")
+        }
+        do {
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.unavailable, "cannot migrate the database \(path): \(error)")
+        }
+        self.pool = pool
     }
 
     /// Copies the WAL back into the database file without blocking writers

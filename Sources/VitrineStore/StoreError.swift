@@ -8,6 +8,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case failed
         /// A stored value is not what this version of Vitrine wrote (a bad vector blob...).
         case corrupt
+        /// The database's schema is newer than this version of Vitrine knows (or the location is not a database).
+        case incompatible
     }
 
     /// Why it failed.

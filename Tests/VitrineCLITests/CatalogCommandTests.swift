@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VitrineTestSupport
 
@@ -124,6 +125,22 @@ struct CatalogCommandTests {
         #expect(FileManager.default.fileExists(atPath: flag), "--db wins over the environment")
         _ = try ProcessRunner.run(["stats"], directory: folder, environment: ["VITRINE_DB": ""])
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("vitrine.sqlite").path))
+        // A URL is refused, never taken for a file name; so is a folder; and a database of a newer schema.
+        for url in ["postgres://vitrine:secret@db.example/catalogue", "mysql://h/d"] {
+            let refused = try ProcessRunner.run(["stats", "--db", url], directory: folder)
+            #expect(refused.status == 1 && refused.stderr.contains("database URL"), "\(refused.stderr)")
+            let byEnvironment = try ProcessRunner.run(["stats"], directory: folder, environment: ["VITRINE_DB": url])
+            #expect(byEnvironment.status == 1 && byEnvironment.stderr.contains("database URL"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("postgres:").path), "no folder named after the URL")
+        let asFolder = try ProcessRunner.run(["stats", "--db", folder.path], directory: folder)
+        #expect(asFolder.status == 1 && asFolder.stderr.contains("is a folder"), "\(asFolder.stderr)")
+        try DatabaseQueue(path: flag).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
+        }
+        let newer = try ProcessRunner.run(["stats", "--db", flag], directory: folder)
+        #expect(newer.status == 1 && newer.stderr.contains("newer Vitrine") && newer.stderr.contains("v99: from the future"),
+                "\(newer.stderr)")
     }
 
     @Test("a run killed mid-batch loses nothing committed; the next run finishes, each product exactly once")
