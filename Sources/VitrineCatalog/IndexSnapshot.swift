@@ -26,11 +26,6 @@ public struct IndexSnapshot: Sendable {
     static let magic = Array("VTXINDEX".utf8)
     static let formatVersion: UInt32 = 1
 
-    /// Writes `index` at `position` to `url`.
-    public static func save(_ index: SearchIndex, header: Header, to url: URL) throws(CatalogError) {
-        try write(encode(index, header: header), to: url)
-    }
-
     /// The bytes of a snapshot of `index` (its contents read under its lock, at once).
     public static func encode(_ index: SearchIndex, header: Header) -> Data {
         var data = Data()

@@ -37,6 +37,6 @@ struct OverviewRoutes {
             threshold = value
         }
         let groups = try await deps.admission.admit { try await deps.duplicates.groups(at: threshold) }
-        return try JSON.response(.ok, [("groups", .array(groups.map(JSON.duplicateGroup)))])
+        return try JSON.response(.ok, JSON.duplicateGroups(groups))
     }
 }
