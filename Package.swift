@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The only C in Vitrine: libjpeg-turbo and libpng behind plain buffers and status codes.
@@ -55,6 +56,19 @@ let package = Package(
         .target(
             name: "VitrineStore",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["README.md"]
+        ),
+        // The same protocols on PostgreSQL (postgres-nio), for API nodes and workers on many hosts:
+        // pooled blocking connections for the pool's threads, LISTEN/NOTIFY, advisory-locked migrations.
+        .target(
+            name: "VitrinePostgres",
+            dependencies: [
+                "VitrineStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["README.md"]
         ),
         // SIMD kernels for search (int8 dot products, AVX2 when the CPU has it).
@@ -98,6 +112,7 @@ let package = Package(
                 "VitrineImaging",
                 "VitrineEmbedding",
                 "VitrineStore",
+                "VitrinePostgres",
                 "VitrineCatalog",
                 "VitrineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -155,7 +170,7 @@ let package = Package(
         // The storage contract: the same tests against every implementation of the protocols.
         .testTarget(
             name: "VitrineContractTests",
-            dependencies: ["VitrineStore"]
+            dependencies: ["VitrineStore", "VitrinePostgres", "VitrineChaos"]
         ),
         .testTarget(
             name: "VitrineServerTests",

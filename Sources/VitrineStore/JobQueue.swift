@@ -51,6 +51,21 @@ public struct JobRecord: Sendable, Equatable {
     public var claimedAt: Date?
     /// When it succeeded or failed.
     public var finishedAt: Date?
+
+    /// Creates a record (a queue implementation builds them from its rows).
+    public init(id: String, sequence: Int64, fields: ProductFields, status: JobStatus, attempts: Int, error: String? = nil,
+                workerID: String? = nil, createdAt: Date, claimedAt: Date? = nil, finishedAt: Date? = nil) {
+        self.id = id
+        self.sequence = sequence
+        self.fields = fields
+        self.status = status
+        self.attempts = attempts
+        self.error = error
+        self.workerID = workerID
+        self.createdAt = createdAt
+        self.claimedAt = claimedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// One claim on a job: the worker and the attempt it holds. Every call on a
@@ -80,6 +95,13 @@ public struct ClaimedJob: Sendable {
     public var image: Data
     /// SHA-256 of those bytes.
     public var imageDigest: String
+
+    /// Creates a claimed job.
+    public init(job: JobRecord, image: Data, imageDigest: String) {
+        self.job = job
+        self.image = image
+        self.imageDigest = imageDigest
+    }
 
     /// The claim to complete, fail, renew or release it with.
     public var claim: JobClaim {

@@ -132,6 +132,16 @@ public struct StoreStats: Sendable, Equatable {
     public var originals = 0
     /// Their bytes.
     public var originalBytes = 0
+
+    /// Creates stats (a store implementation builds them).
+    public init(products: Int, withImage: Int, models: [String: Int], bytes: Int, originals: Int = 0, originalBytes: Int = 0) {
+        self.products = products
+        self.withImage = withImage
+        self.models = models
+        self.bytes = bytes
+        self.originals = originals
+        self.originalBytes = originalBytes
+    }
 }
 
 /// A product's stored thumbnail.

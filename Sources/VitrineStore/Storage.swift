@@ -7,14 +7,18 @@ public struct Storage: Sendable {
     public let jobs: any JobQueue
     /// What changed after a position.
     public let feed: any ChangeFeed
+    /// What the store pushes to other processes when it is written (nil: they poll).
+    public let notifications: (any StoreNotifications)?
     /// Where it is, for messages (a file path, a database URL without its password).
     public let location: String
 
     /// Storage from its parts.
-    public init(products: any ProductStore, jobs: any JobQueue, feed: any ChangeFeed, location: String) {
+    public init(products: any ProductStore, jobs: any JobQueue, feed: any ChangeFeed,
+                notifications: (any StoreNotifications)? = nil, location: String) {
         self.products = products
         self.jobs = jobs
         self.feed = feed
+        self.notifications = notifications
         self.location = location
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VitrineChaos
+import VitrinePostgres
 import VitrineStore
 
 /// One implementation of the storage protocols (``ProductStore``, ``JobQueue``, ``ChangeFeed``)
@@ -27,8 +29,18 @@ struct Backend: Sendable, CustomTestStringConvertible {
                         remove: { try? FileManager.default.removeItem(at: folder) })
     }
 
+    /// PostgreSQL: a fresh database on the test process's throwaway cluster.
+    static let postgres = Backend(name: "PostgreSQL") {
+        let cluster = PostgresCluster.shared
+        let name = try cluster.createDatabase()
+        let url = try PostgresURL(cluster.url(name))
+        let storage = try Storage.postgres(url: url, connections: 8)
+        return Instance(storage: storage, reopen: { try Storage.postgres(url: url, connections: 8) },
+                        remove: { cluster.dropDatabase(name) })
+    }
+
     /// Every backend the contract runs against.
-    static let all: [Backend] = [.sqlite]
+    static let all: [Backend] = [.sqlite, .postgres]
 
     /// Runs `body` on a fresh instance, removing it afterwards.
     func with(_ body: (Instance) async throws -> Void) async throws {
