@@ -100,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.jobRetention = try Setting.value(retentionHours, "VITRINE_RETENTION_HOURS", c.jobRetention / 3600) * 3600
         c.jobLease = try Setting.value(jobLease, "VITRINE_JOB_LEASE", c.jobLease)
         guard c.jobLease >= 1 else { throw ValidationError("--job-lease must be at least 1 second") }
-        c.indexSnapshots = store.snapshots.path
+        c.indexSnapshots = store.snapshots?.path
         c.fieldLimits = try fieldLimits.fieldLimits()
         c.limits = try limits.decodeLimits()
         guard c.workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
@@ -114,7 +114,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try serverConfiguration()
-        let storage = try store.open(automaticCheckpoints: false)
+        // PostgreSQL: a connection for each pool thread, and a few for the services.
+        let storage = try store.open(automaticCheckpoints: false, connections: configuration.poolThreads + 4)
         let embedder = try model.load()
         if let catalog { try index(catalog, into: storage, model: embedder, limits: configuration.limits) }
         let logger = Logger(label: "vitrine") { LineLogHandler(label: $0, level: .info) }

@@ -1,11 +1,15 @@
 import ArgumentParser
 import Foundation
 import VitrineCatalog
+import VitrinePostgres
 import VitrineStore
 
-/// Which database: `--db`, then `$VITRINE_DB`, then `./vitrine.sqlite`.
+/// Which database: `--db`, then `$VITRINE_DB`, then `./vitrine.sqlite`. A path is a SQLite file
+/// (the embedded default); `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` is PostgreSQL, shared
+/// by API nodes and workers on any number of hosts.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The SQLite database.", discussion: "Default: $VITRINE_DB, else ./vitrine.sqlite."))
+    @Option(help: ArgumentHelp("A SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.",
+                               discussion: "Default: $VITRINE_DB, else ./vitrine.sqlite."))
     var db: String?
 
     var path: String {
@@ -14,12 +18,21 @@ struct StoreOptions: ParsableArguments {
         return "vitrine.sqlite"
     }
 
+    /// True when the database is PostgreSQL.
+    var isPostgres: Bool { PostgresURL.matches(path) }
+
     /// Opens (creating and migrating if needed) the storage: the store, its job queue and its change feed.
-    /// A URL is not taken for a file name (SQLite would create folders named `postgres:`), nor a folder.
-    func open(automaticCheckpoints: Bool = true) throws -> Storage {
+    /// A URL of another kind is not taken for a file name (SQLite would create folders named `mysql:`), nor a folder.
+    /// - Parameter connections: with PostgreSQL, the most connections this process opens.
+    func open(automaticCheckpoints: Bool = true, connections: Int = 16) throws -> Storage {
         let location = path
+        do throws(StoreError) {
+            if isPostgres { return try Storage.postgres(url: try PostgresURL(location), connections: connections) }
+        } catch {
+            throw CLIError(error.description)
+        }
         if let scheme = location.firstMatch(of: /^([A-Za-z][A-Za-z0-9+.\-]*):\/\//)?.1 {
-            throw CLIError("--db \(scheme)://… is a database URL, and this Vitrine stores only in SQLite: give the path of a SQLite file (PostgreSQL is the next step, not yet built)")
+            throw CLIError("--db \(scheme)://… is not a database Vitrine knows: give the path of a SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
         }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: location, isDirectory: &isFolder), isFolder.boolValue {
@@ -32,14 +45,16 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Where search index snapshots are kept: a folder beside the database (a cache: deleting it
-    /// only makes the next search read the store).
-    var snapshots: URL { URL(fileURLWithPath: path + "-index") }
+    /// Where search index snapshots are kept: a folder beside a SQLite database (a cache: deleting
+    /// it only makes the next search read the store). None for PostgreSQL: a node reads the index
+    /// from the database when it starts, then follows the change feed.
+    var snapshots: URL? { isPostgres ? nil : URL(fileURLWithPath: path + "-index") }
 
     /// Brings the fused search index's snapshot up to date after a batch of writes (`index-catalog`,
     /// `reindex`), so the next `vitrine search` reads it instead of every vector in the store; a
     /// failure is only a warning (searches still work).
     func refreshSnapshot(of storage: Storage, modelID: String) {
+        guard let snapshots else { return }
         do throws(CatalogError) {
             try SearchIndexes(feed: storage.feed, modelID: modelID, snapshots: snapshots).open(.fused).saveSnapshot(minimumChanges: 1)
         } catch {

@@ -18,7 +18,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var limits: LimitOptions
 
     @Option(help: "This worker's name, as shown in the jobs; one process at a time (a restarted worker takes back its jobs at once).")
-    var workerID: String = "worker-\(ProcessInfo.processInfo.processIdentifier)"
+    var workerID: String = "worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
 
     @Option(help: "Seconds a claimed job stays reserved without renewal; renewed five times a lease (default 3, or $VITRINE_JOB_LEASE).")
     var lease: Double?
@@ -56,10 +56,18 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         if stop.isSet { return }
         FileHandle.standardError.write(Data("worker \(workerID): processing jobs from \(storage.location)\n".utf8))
-        let group = ServiceGroup(configuration: .init(services: [
-            .init(service: JobWorkerService(workers: [worker], logger: logger)),
+        // With PostgreSQL, enqueues anywhere wake the worker (LISTEN/NOTIFY); it polls once a second as a fallback.
+        let wakeup = Wakeup()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: JobWorkerService(workers: [worker], wakeup: wakeup,
+                                            idleWait: storage.notifications == nil ? .milliseconds(50) : .seconds(1), logger: logger)),
             .init(service: CheckpointService(store: storage.products, pool: pool, logger: logger)),
-        ], logger: logger))
+        ]
+        if let notifications = storage.notifications {
+            services.insert(.init(service: NotificationService(notifications: notifications, workers: wakeup, workerCount: 1,
+                                                               indexes: nil, logger: logger)), at: 0)
+        }
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {

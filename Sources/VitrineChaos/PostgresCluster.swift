@@ -29,7 +29,7 @@ public final class PostgresCluster: @unchecked Sendable {
         do {
             let cluster = try PostgresCluster()
             try cluster.start()
-            atexit { PostgresCluster.shared.stop() }
+            try cluster.stopWhenProcessEnds()
             return cluster
         } catch {
             fatalError("cannot start a throwaway PostgreSQL cluster: \(error) — install PostgreSQL 15 (apt-get install postgresql), as .ci/run does")
@@ -66,6 +66,28 @@ public final class PostgresCluster: @unchecked Sendable {
     public func kill() throws {
         try run(["pg_ctl", "-D", folder.path + "/data", "-m", "immediate", "-w", "stop"])
         lock.withLock { running = false }
+    }
+
+    /// Starts a watchdog that stops the server and removes its folder within a second of this
+    /// process ending, however it ends (a crash or SIGKILL included).
+    public func stopWhenProcessEnds() throws {
+        let pid = getpid()
+        let user = getuid() == 0 ? "/sbin/runuser -u postgres -- " : ""
+        let script = """
+            while kill -0 \(pid) 2>/dev/null; do sleep 1; done
+            \(prefix.joined(separator: " ")) \(user)\(Self.binaries)/pg_ctl -D \(folder.path)/data -m immediate -w stop
+            rm -rf \(folder.path)
+            """
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
+        let words: [String] = ["/bin/sh", "-c", script]
+        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw ClusterError("cannot start the cluster's watchdog: \(String(cString: strerror(spawned)))") }
     }
 
     /// Stops the server and removes its folder.

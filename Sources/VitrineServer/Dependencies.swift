@@ -27,8 +27,10 @@ final class Dependencies: Sendable {
     /// Upload bytes held in memory by all requests (429 when spent).
     let uploads: UploadBudget
     let metrics = ServerMetrics()
-    /// Signalled when jobs are enqueued, so idle in-process workers start at once.
+    /// Signalled when jobs are enqueued (here, or anywhere when the store notifies), so idle in-process workers start at once.
     let wakeup = Wakeup()
+    /// Signalled when the store notifies that products changed (on another node): the indexes read on at once.
+    let changes = Wakeup()
     /// Set when shutdown begins: /ready answers 503 from then on.
     let draining = Atomic<Bool>(false)
 
@@ -55,8 +57,10 @@ final class Dependencies: Sendable {
     /// are logged and counted.
     func workers(logger: Logger) -> [JobWorker] {
         let metrics = self.metrics, pid = ProcessInfo.processInfo.processIdentifier
+        // Named for the host too: workers of nodes on several hosts share one queue.
+        let host = ProcessInfo.processInfo.hostName
         return (0..<configuration.workers).map { index in
-            JobWorker(queue: storage.jobs, embedder: writer.embedder, workerID: "serve-\(pid)-\(index + 1)",
+            JobWorker(queue: storage.jobs, embedder: writer.embedder, workerID: "serve-\(host)-\(pid)-\(index + 1)",
                       lease: configuration.jobLease, pool: pool, onError: { operation, error in
                           logger.error("worker: \(operation) failed", metadata: ["error": "\(error)"])
                           metrics.failure(operation)

@@ -64,10 +64,11 @@ public enum VitrineServer {
     ///
     ///     ServiceGroup (SIGTERM, SIGINT)
     ///     ├── Application (HTTP) with its services:
+    ///     │   ├── NotificationService  LISTEN/NOTIFY (PostgreSQL) → workers, indexes
     ///     │   ├── JobWorkerService   in-process job workers (child tasks)
     ///     │   ├── IndexRefreshService  search indexes ← change feed
     ///     │   ├── RetentionService   finished jobs, tombstones
-    ///     │   └── CheckpointService  WAL checkpoints
+    ///     │   └── CheckpointService  WAL checkpoints (SQLite)
     ///     └── ReadinessService       /ready → 503 first on shutdown
     ///
     /// Blocking work of all of them runs on the one ``WorkPool``.
@@ -77,10 +78,17 @@ public enum VitrineServer {
         var app = application(deps, logger: logger) { channel in onStarted(channel.localAddress?.port ?? configuration.port) }
         let metrics = deps.metrics
         let failure: @Sendable (String) -> Void = { metrics.failure($0) }
+        let workers = deps.workers(logger: logger)
+        // A store that notifies (PostgreSQL) wakes workers and indexes; they poll slowly as a fallback.
+        let notified = storage.notifications != nil
+        if let notifications = storage.notifications {
+            app.addServices(NotificationService(notifications: notifications, workers: deps.wakeup, workerCount: workers.count,
+                                                indexes: deps.changes, logger: logger))
+        }
         app.addServices(
-            JobWorkerService(workers: deps.workers(logger: logger), wakeup: deps.wakeup, logger: logger),
+            JobWorkerService(workers: workers, wakeup: deps.wakeup, idleWait: notified ? .seconds(1) : .milliseconds(50), logger: logger),
             IndexRefreshService(indexes: deps.indexes, pool: deps.pool, interval: .interval(configuration.indexRefreshInterval),
-                                logger: logger, onFailure: failure),
+                                wakeup: notified ? deps.changes : nil, logger: logger, onFailure: failure),
             RetentionService(jobs: storage.jobs, pool: deps.pool, retention: configuration.jobRetention, logger: logger,
                              onFailure: failure),
             CheckpointService(store: storage.products, pool: deps.pool, logger: logger, onFailure: failure))

@@ -4,7 +4,8 @@ import VitrineStore
 
 /// Keeps a process's search indexes current: opens the `warm` kinds at start (from their
 /// snapshots when valid), then applies the change feed every `interval` — so writes made
-/// by any process are searchable within a second even when nobody searches — and saves
+/// by any process are searchable within a second even when nobody searches — or as soon as
+/// `wakeup` is signalled (a store notification: a product changed on another host), and saves
 /// snapshots when enough has changed (at most every `snapshotInterval`), and at shutdown.
 public struct IndexRefreshService: Service {
     let indexes: SearchIndexes
@@ -13,14 +14,16 @@ public struct IndexRefreshService: Service {
     let warm: [VectorKind]
     let snapshotEvery: Int
     let snapshotInterval: Duration
+    let wakeup: Wakeup?
     let logger: Logger
     let onFailure: @Sendable (String) -> Void
 
     /// A service refreshing `indexes` every `interval` on `pool`, saving a snapshot of an index
     /// once `snapshotEvery` changes were applied to it, at most every `snapshotInterval`.
     public init(indexes: SearchIndexes, pool: WorkPool, interval: Duration = .milliseconds(200), warm: [VectorKind] = [.fused],
-                snapshotEvery: Int = 50_000, snapshotInterval: Duration = .seconds(300), logger: Logger,
-                onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+                snapshotEvery: Int = 50_000, snapshotInterval: Duration = .seconds(300), wakeup: Wakeup? = nil,
+                logger: Logger, onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.wakeup = wakeup
         self.snapshotInterval = snapshotInterval
         self.indexes = indexes
         self.pool = pool
@@ -57,7 +60,13 @@ public struct IndexRefreshService: Service {
                 logger.warning("search index refresh failed; it is tried again", metadata: ["error": "\(error)"])
                 onFailure("index_refresh")
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if let wakeup {
+                // Notified refreshes are at most one every 20 ms, however fast writes arrive.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(20)) }
+                try? await cancelWhenGracefulShutdown { await wakeup.wait(upTo: interval) }
+            } else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            }
         }
         do { try await pool.run { try indexes.saveSnapshots() } } catch {
             logger.warning("cannot save the search index snapshots", metadata: ["error": "\(error)"])
