@@ -20,8 +20,13 @@ final class ChaosClients: @unchecked Sendable {
     private var threads: [Thread] = []
     private let finished = DispatchGroup()
 
-    /// Starts `count` client threads against `port`.
-    init(count: Int, port: Int, images: [Data], prefix: String) {
+    /// Starts `count` client threads against `port` on 127.0.0.1.
+    convenience init(count: Int, port: Int, images: [Data], prefix: String) {
+        self.init(count: count, targets: [(host: "127.0.0.1", port: port)], images: images, prefix: prefix)
+    }
+
+    /// Starts `count` client threads, each sending its requests to `targets` in turn (API nodes behind no balancer).
+    init(count: Int, targets: [(host: String, port: Int)], images: [Data], prefix: String) {
         for client in 0..<count {
             finished.enter()
             let thread = Thread { [self] in
@@ -30,14 +35,15 @@ final class ChaosClients: @unchecked Sendable {
                     number += 1
                     let upload = number % 2 == 0
                     let id = "\(prefix)\(client)-\(number)"
-                    let name = "Produit \(id)"
+                    let name = Self.name(id)
                     let request = upload
                         ? Multipart.uploadRequest(productID: id, name: name, image: [UInt8](images[number % images.count]))
                         : RawHTTP.request("POST", "/api/v1/index-product",
                                           headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                           body: Array("product_id=\(id)&name=\(name.replacingOccurrences(of: " ", with: "+"))".utf8))
                     record(id, upload: upload)
-                    let outcome = Self.send(request, port: port)
+                    let target = targets[(number / 2) % targets.count]
+                    let outcome = Self.send(request, host: target.host, port: target.port)
                     finish(id, outcome)
                     if case .refused = outcome { usleep(20_000) }
                 }
@@ -58,9 +64,22 @@ final class ChaosClients: @unchecked Sendable {
         _ = finished.wait(timeout: .now() + 60)
     }
 
-    static func send(_ request: [UInt8], port: Int) -> RequestOutcome {
+    /// A product's name: a word of its own after the id, so that a search for it finds it among similar ones.
+    static func name(_ id: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let letters = Array("bcdfghjklmnpqrstvwxz"), vowels = Array("aeiou")
+        var word = ""
+        for index in 0..<8 {
+            word.append(index % 2 == 0 ? letters[Int(hash % 20)] : vowels[Int(hash % 5)])
+            hash /= 20
+        }
+        return "Produit \(id) \(word)"
+    }
+
+    static func send(_ request: [UInt8], host: String = "127.0.0.1", port: Int) -> RequestOutcome {
         let connection: RawHTTPConnection
-        do { connection = try RawHTTPConnection(port: port) } catch { return .refused }
+        do { connection = try RawHTTPConnection(port: port, host: host) } catch { return .refused }
         guard connection.send(request) else { return .unanswered("the connection closed while the request was sent") }
         do {
             guard let response = try connection.readResponse(timeout: 30) else { return .unanswered("closed without a response") }

@@ -39,13 +39,13 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Creates (`initdb`) a cluster for `host` (127.0.0.1 by default) on `port` (a free one by default);
     /// `prefix` runs its programs elsewhere (a network namespace).
     public init(host: String = "127.0.0.1", port: Int? = nil, prefix: [String] = []) throws {
-        guard Self.available else { throw ClusterError("PostgreSQL 15 is not installed (\(Self.binaries)/initdb): apt-get install postgresql") }
+        guard Self.available else { throw ChaosError("PostgreSQL 15 is not installed (\(Self.binaries)/initdb): apt-get install postgresql") }
         self.host = host
         self.port = port ?? ChildProcess.freePort()
         self.prefix = prefix
         folder = URL(fileURLWithPath: "/tmp/vitrine-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if getuid() == 0 { try Self.run(["/bin/chown", "postgres:postgres", folder.path]) }
+        if getuid() == 0 { try Command.run(["/bin/chown", "postgres:postgres", folder.path]) }
         try run(["initdb", "-D", folder.path + "/data", "-A", "trust", "-U", Self.user, "--no-sync", "-E", "UTF8"])
         // Test hosts connect from their own addresses.
         let hba = folder.appendingPathComponent("data/pg_hba.conf")
@@ -78,16 +78,7 @@ public final class PostgresCluster: @unchecked Sendable {
             \(prefix.joined(separator: " ")) \(user)\(Self.binaries)/pg_ctl -D \(folder.path)/data -m immediate -w stop
             rm -rf \(folder.path)
             """
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
-        let words: [String] = ["/bin/sh", "-c", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let spawned = posix_spawn(&child, "/bin/sh", &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw ClusterError("cannot start the cluster's watchdog: \(String(cString: strerror(spawned)))") }
+        try Command.spawn(["/bin/sh", "-c", script])
     }
 
     /// Stops the server and removes its folder.
@@ -114,55 +105,13 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Runs SQL with psql (in `database`, `postgres` by default); returns what it printed.
     @discardableResult
     public func sql(_ statement: String, database: String = "postgres") throws -> String {
-        try Self.run(prefix + [Self.binaries + "/psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", "\(port)",
+        try Command.run(prefix + [Self.binaries + "/psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", "\(port)",
                                "-U", Self.user, "-d", database, "-c", statement])
     }
 
     private func run(_ arguments: [String]) throws {
         var command = prefix
         if getuid() == 0 { command += ["/sbin/runuser", "-u", "postgres", "--"] }
-        try Self.run(command + [Self.binaries + "/" + arguments[0]] + arguments.dropFirst())
+        try Command.run(command + [Self.binaries + "/" + arguments[0]] + arguments.dropFirst())
     }
-
-    /// Runs a command to completion, its output to a file (posix_spawn and waitpid: Foundation's
-    /// `Process` was seen never to notice `runuser` exit, leaving it a zombie and the caller waiting).
-    @discardableResult
-    static func run(_ command: [String], timeout: TimeInterval = 120) throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-pgcmd-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: output) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, &argv, environ)
-        guard spawned == 0 else { throw ClusterError("cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(timeout)
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
-                Glibc.kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                throw ClusterError("\(command.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-            }
-            usleep(10_000)
-        }
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
-            throw ClusterError("\(command.joined(separator: " ")) failed (status \(status)): \(text)")
-        }
-        return text
-    }
-}
-
-/// Why a test cluster could not be made or used.
-public struct ClusterError: Error, CustomStringConvertible {
-    /// What went wrong.
-    public let description: String
-    init(_ description: String) { self.description = description }
 }

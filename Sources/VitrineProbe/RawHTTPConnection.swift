@@ -19,7 +19,7 @@ public struct RawResponse: Sendable {
     }
 }
 
-/// A plain TCP connection to a server on 127.0.0.1 that sends whatever bytes
+/// A plain TCP connection to a server (on 127.0.0.1 unless told) that sends whatever bytes
 /// it is given — well-formed or not, all at once or a byte at a time — and
 /// reads responses with a deadline. For tests and benchmarks that must behave
 /// like slow, careless or hostile clients, which an HTTP library will not.
@@ -29,14 +29,14 @@ public final class RawHTTPConnection: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var closedByPeer = false
 
-    /// Connects to 127.0.0.1:`port`.
-    public init(port: Int) throws {
+    /// Connects to `host`:`port` (an IPv4 address; 127.0.0.1 by default).
+    public init(port: Int, host: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -164,8 +164,9 @@ public enum RawHTTP {
     }
 
     /// Sends one request on a new connection and reads its response (nil: closed without one).
-    public static func send(port: Int, _ bytes: [UInt8], timeout: Double = 10, headRequest: Bool = false) throws -> RawResponse? {
-        let connection = try RawHTTPConnection(port: port)
+    public static func send(port: Int, host: String = "127.0.0.1", _ bytes: [UInt8], timeout: Double = 10,
+                            headRequest: Bool = false) throws -> RawResponse? {
+        let connection = try RawHTTPConnection(port: port, host: host)
         guard connection.send(bytes) else { return try connection.readResponse(timeout: timeout, headRequest: headRequest) }
         return try connection.readResponse(timeout: timeout, headRequest: headRequest)
     }

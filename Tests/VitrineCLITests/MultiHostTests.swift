@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+import VitrineChaos
+import VitrineTestSupport
+
+/// Vitrine on several hosts (network namespaces) sharing one PostgreSQL: see ``MultiHostChaos``.
+@Suite("Several hosts on PostgreSQL", .serialized)
+struct MultiHostTests {
+    static let unavailable = TestHosts.unavailable()
+
+    @Test("PostgreSQL, 2 API nodes and 2 worker hosts; a worker host and an API node SIGKILLed: nothing lost, every job done, every node finds every product",
+          ProcessRunner.needs(unavailable == nil && PostgresCluster.available,
+                              "needs root, iproute2 and PostgreSQL 15: \(unavailable ?? "PostgreSQL is not installed")"))
+    func severalHosts() throws {
+        let setup = try ChaosTests.setup()
+        defer { try? FileManager.default.removeItem(at: setup.folder) }
+        let report = try MultiHostChaos.run(setup) { print($0) }
+        ChaosTests.check(report.summary, report.problems)
+        #expect(report.acknowledgedWrites > 50 && report.acknowledgedUploads > 50, "both kinds of write were made")
+        #expect(report.lost == 0 && report.unfinishedJobs == 0 && report.notFound == 0)
+        #expect(report.nodesSearched == 2 && report.visibility.count == 10 && report.visibility.allSatisfy { $0 < 1 },
+                "a write on one node is found on the other within a second")
+    }
+}
