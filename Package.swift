@@ -170,7 +170,7 @@ let package = Package(
         // The storage contract: the same tests against every implementation of the protocols.
         .testTarget(
             name: "VitrineContractTests",
-            dependencies: ["VitrineStore", "VitrinePostgres", "VitrineChaos"]
+            dependencies: ["VitrineStore", "VitrinePostgres", "VitrineChaos", "VitrineTestSupport"]
         ),
         .testTarget(
             name: "VitrineServerTests",

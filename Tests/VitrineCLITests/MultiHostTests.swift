@@ -22,3 +22,18 @@ struct MultiHostTests {
                 "a write on one node is found on the other within a second")
     }
 }
+
+/// PostgreSQL restarting under a running server: see ``DatabaseRestartChaos``.
+@Suite("PostgreSQL restarts under load", .serialized)
+struct DatabaseRestartTests {
+    @Test("PostgreSQL killed and started again under load: 503 meanwhile, the server recovers by itself, nothing acknowledged is lost",
+          ProcessRunner.needs(PostgresCluster.available, "needs PostgreSQL 15 (apt-get install postgresql)"))
+    func restart() throws {
+        let setup = try ChaosTests.setup()
+        defer { try? FileManager.default.removeItem(at: setup.folder) }
+        let report = try DatabaseRestartChaos.run(setup) { print($0) }
+        ChaosTests.check(report.summary, report.problems)
+        #expect(report.unavailable > 0 && report.acknowledgedAfterRestart > 0 && report.lost == 0)
+        #expect(report.recovery >= 0 && report.recovery < 5, "recovered within seconds of PostgreSQL accepting connections")
+    }
+}
