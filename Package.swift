@@ -132,6 +132,7 @@ let package = Package(
                 "VitrineEmbedding",
                 "VitrineCatalog",
                 "VitrineStore",
+                "VitrinePostgres",
                 "VitrineProbe",
                 "VitrineChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -14,10 +14,11 @@ final class BenchServer {
             .deletingLastPathComponent().appendingPathComponent("vitrine").path
     }
 
-    init(_ arguments: [String]) throws {
+    /// A server on `db` (a fresh SQLite file when nil; a PostgreSQL URL is used as it is).
+    init(_ arguments: [String], db: String? = nil) throws {
         let stem = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-bench-\(UUID().uuidString)").path
-        db = stem + ".sqlite"
-        server = ServerProcess(binary: URL(fileURLWithPath: Self.binary), arguments: ["--db", db] + arguments,
+        self.db = db ?? stem + ".sqlite"
+        server = ServerProcess(binary: URL(fileURLWithPath: Self.binary), arguments: ["--db", self.db] + arguments,
                                log: URL(fileURLWithPath: stem + ".log"))
         do { try server.start() } catch { throw ValidationError("the server did not start: \(error)") }
     }
@@ -42,7 +43,7 @@ final class BenchServer {
     func stop() throws {
         let clean = server.stop(timeout: 60)
         let ending = server.child?.ending ?? "?"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        if !db.contains("://") { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         try? FileManager.default.removeItem(at: server.logURL)
         guard clean else { throw ValidationError("vitrine serve did not shut down cleanly: \(ending)") }
     }

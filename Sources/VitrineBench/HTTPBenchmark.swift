@@ -1,31 +1,89 @@
 import ArgumentParser
 import Foundation
+import VitrineChaos
+import VitrinePostgres
+import VitrineProbe
 import VitrineStore
 
 /// The HTTP API under load, against the release `vitrine serve` on loopback:
 /// sync index-product with wrk (requests/s, p50, p99), and with-image
 /// indexing from upload to finished job (images/s) with in-process workers
-/// and with 1, 2 and 3 `vitrine worker` processes.
+/// and with 1, 2 and 4 `vitrine worker` processes; on SQLite, on PostgreSQL (a throwaway
+/// cluster with fsync on, on the same two cores), or both in one run.
 struct HTTPBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "http", abstract: "Sync index-product under wrk; with-image throughput with 1-3 worker processes.")
+        commandName: "http", abstract: "Sync index-product under wrk; with-image throughput with 1, 2 and 4 worker processes; SQLite and PostgreSQL.")
 
     @Option(help: "Runs per figure; the median is printed.") var runs = 3
     @Option(help: "wrk duration per run, seconds.") var seconds = 10
     @Option(help: "wrk connections.") var connections = 32
     @Option(help: "Images uploaded per with-image run (0 skips the with-image runs).") var images = 1_000
     @Option(help: "Folder of 800×800 JPEGs (default: the benchmark catalogue's).") var imageFolder = "/tmp/vitrine-bench-catalog/images"
+    @Option(help: "sqlite, postgres or both.") var backend = "sqlite"
+
+    /// Where a run's data goes: a fresh SQLite file, or a fresh database on the benchmark's cluster.
+    final class Databases {
+        let cluster: PostgresCluster?
+        init(postgres: Bool) throws {
+            guard postgres else { cluster = nil; return }
+            let cluster = try PostgresCluster()
+            try cluster.stopWhenProcessEnds()
+            try cluster.start(fsync: true)
+            self.cluster = cluster
+        }
+        var name: String { cluster == nil ? "SQLite" : "PostgreSQL" }
+        /// A fresh database (nil: the server makes its own SQLite file).
+        func fresh() throws -> String? { try cluster.map { $0.url(try $0.createDatabase()) } }
+        deinit { cluster?.stop() }
+    }
 
     func run() async throws {
         let binary = BenchServer.binary
-        print("http benchmark: \(binary) on loopback, 2 cores shared by server, workers and load generator")
-        try syncBenchmark(binary)
-        if images > 0 { try await imageBenchmark(binary) }
+        print("http benchmark: \(binary) on loopback, 2 cores shared by server, workers, database and load generator")
+        for backend in backend == "both" ? ["sqlite", "postgres"] : [backend] {
+            guard backend == "sqlite" || backend == "postgres" else { throw ValidationError("--backend: sqlite, postgres or both") }
+            let databases = try Databases(postgres: backend == "postgres")
+            print("— \(databases.name)")
+            try syncBenchmark(binary, databases)
+            if images > 0 { try await imageBenchmark(binary, databases) }
+            if databases.cluster != nil { try visibilityBenchmark(databases) }
+        }
+    }
+
+    // MARK: visibility
+
+    /// Two API nodes on one PostgreSQL database: a write acknowledged by one, then the other's
+    /// search asked every 2 ms until it finds the product.
+    func visibilityBenchmark(_ databases: Databases) throws {
+        let db = try databases.fresh()
+        let writer = try BenchServer(["--workers", "0"], db: db), reader = try BenchServer(["--workers", "0"], db: db)
+        var delays: [Double] = []
+        for index in 0..<50 {
+            let id = "visible-\(index)", name = "Lampe de chevet \(index) zqx\(index)"
+            let body = Array("product_id=\(id)&name=\(name.replacingOccurrences(of: " ", with: "+"))".utf8)
+            let response = try RawHTTP.send(port: writer.port, RawHTTP.request(
+                "POST", "/api/v1/index-product", headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body))
+            guard response?.status == 200 else { throw ValidationError("the write was answered \(response?.status ?? 0)") }
+            let acknowledged = Date()
+            let query = try JSONSerialization.data(withJSONObject: ["query": name, "top_k": 5])
+            while Date().timeIntervalSince(acknowledged) < 5 {
+                let found = try RawHTTP.send(port: reader.port, RawHTTP.request(
+                    "POST", "/api/v1/search", headers: [("Content-Type", "application/json")], body: Array(query)))
+                if let found, String(decoding: found.body, as: UTF8.self).contains("\"\(id)\"") { break }
+                usleep(2_000)
+            }
+            delays.append(Date().timeIntervalSince(acknowledged) * 1000)
+            usleep(50_000)
+        }
+        try writer.stop()
+        try reader.stop()
+        delays.sort()
+        print("visibility: a write acknowledged by one node, found by the other node's search after \(String(format: "%.1f", delays[delays.count / 2])) ms median, p90 \(String(format: "%.1f", delays[delays.count * 9 / 10])) ms, max \(String(format: "%.1f", delays.last ?? 0)) ms (50 writes)")
     }
 
     // MARK: sync
 
-    func syncBenchmark(_ binary: String) throws {
+    func syncBenchmark(_ binary: String, _ databases: Databases) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
             print("sync index-product: skipped (wrk is not installed: apt-get install wrk)")
             return
@@ -48,7 +106,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
             """.utf8).write(to: script)
         var results: [(Double, Double, Double)] = []
         for _ in 0..<runs {
-            let server = try BenchServer(["--workers", "0"])
+            let server = try BenchServer(["--workers", "0"], db: try databases.fresh())
             let output = try Self.capture("/usr/bin/wrk", ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path,
                                                           "http://127.0.0.1:\(server.port)"])
             // Only successful answers count: wrk's total less its non-2xx, over its own duration.
@@ -68,14 +126,14 @@ struct HTTPBenchmark: AsyncParsableCommand {
         }
         let sorted = results.sorted { $0.0 < $1.0 }
         let median = sorted[sorted.count / 2]
-        print("sync index-product (wrk -t2 -c\(connections) -d\(seconds)s): \(String(format: "%.0f", median.0)) req/s, p50 \(String(format: "%.2f", median.1)) ms, p99 \(String(format: "%.2f", median.2)) ms (median of \(runs) runs)")
+        print("sync index-product, \(databases.name) (wrk -t2 -c\(connections) -d\(seconds)s): \(String(format: "%.0f", median.0)) req/s, p50 \(String(format: "%.2f", median.1)) ms, p99 \(String(format: "%.2f", median.2)) ms (median of \(runs) runs)")
     }
 
     // MARK: with image
 
     /// Uploads go through wrk too (a Lua script building multipart bodies from 200 photos): a
     /// Foundation client would cost the shared cores more than the server's own ingest.
-    func imageBenchmark(_ binary: String) async throws {
+    func imageBenchmark(_ binary: String, _ databases: Databases) async throws {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: imageFolder).filter { $0.hasSuffix(".jpg") }.sorted()) ?? []
         guard files.count >= 100, FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
             print("with-image: skipped (needs wrk and photos in \(imageFolder): bash fixtures/tools/make-bench-catalog.sh)")
@@ -123,10 +181,10 @@ struct HTTPBenchmark: AsyncParsableCommand {
               if answered >= quota then wrk.thread:stop() end
             end
             """.utf8).write(to: script)
-        for setup in [("in-process workers (--workers 2)", 2, 0), ("1 worker process", 0, 1), ("2 worker processes", 0, 2), ("3 worker processes", 0, 3)] {
+        for setup in [("in-process workers (--workers 2)", 2, 0), ("1 worker process", 0, 1), ("2 worker processes", 0, 2), ("4 worker processes", 0, 4)] {
             var rates: [Double] = []
             for _ in 0..<runs {
-                let server = try BenchServer(["--workers", String(setup.1)])
+                let server = try BenchServer(["--workers", String(setup.1)], db: try databases.fresh())
                 let port = server.port, db = server.db
                 var workers: [Process] = []
                 for index in 0..<setup.2 {
@@ -150,7 +208,8 @@ struct HTTPBenchmark: AsyncParsableCommand {
                 try wrk.run()
                 // Poll the jobs table directly (a `vitrine stats` process per poll would cost the
                 // machine ~36 ms of CPU each time).
-                let queue = SQLiteJobQueue(store: try SQLiteProductStore(path: db, automaticCheckpoints: false))
+                let queue = databases.cluster == nil ? SQLiteJobQueue(store: try SQLiteProductStore(path: db, automaticCheckpoints: false))
+                    : try Storage.postgres(url: try PostgresURL(db), connections: 2).jobs
                 var finished = 0, stored = 0, succeeded = 0
                 let deadline = Date().addingTimeInterval(300)
                 while Date() < deadline {
@@ -178,7 +237,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
                 try server.stop()
             }
             rates.sort()
-            print("with-image, \(setup.0): \(String(format: "%.0f", rates[rates.count / 2])) images/s from upload to finished job (\(images) 800×800 JPEGs, 16 connections, median of \(runs) runs)")
+            print("with-image, \(databases.name), \(setup.0): \(String(format: "%.0f", rates[rates.count / 2])) images/s from upload to finished job (\(images) 800×800 JPEGs, 16 connections, median of \(runs) runs)")
         }
     }
 

@@ -55,10 +55,11 @@ public final class PostgresCluster: @unchecked Sendable {
         try handle.close()
     }
 
-    /// Starts the server (waits until it accepts connections).
-    public func start() throws {
+    /// Starts the server (waits until it accepts connections). Tests run without fsync (their
+    /// data need not survive the machine); benchmarks with it, as a deployment would.
+    public func start(fsync: Bool = false) throws {
         try run(["pg_ctl", "-D", folder.path + "/data", "-l", folder.path + "/log", "-w", "-t", "60", "-o",
-                 "-p \(port) -k \(folder.path) -c listen_addresses=\(host) -c fsync=off -c max_connections=300", "start"])
+                 "-p \(port) -k \(folder.path) -c listen_addresses=\(host) -c fsync=\(fsync ? "on" : "off") -c max_connections=300", "start"])
         lock.withLock { running = true }
     }
 

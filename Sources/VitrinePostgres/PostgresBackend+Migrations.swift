@@ -94,6 +94,77 @@ extension PostgresBackend {
             )
             """,
             "CREATE INDEX tombstone_change ON tombstone (change_seq)",
+            // A batch of product writes in one statement (one round trip, and the write order's lock
+            // held no longer than the statement): each record takes the next change number (and its
+            // write number when given none, 0), a product given twice ends as its last record, its
+            // thumbnail follows it (an empty one: none), an older tombstone goes, and an original
+            // image no product or job uses any more is removed. Returns the new head.
+            """
+            CREATE FUNCTION vitrine_write_products(
+                p_ids text[], p_names text[], p_descriptions text[], p_metadata text[], p_text_digests text[],
+                p_image_digests text[], p_image_paths text[], p_widths int8[], p_heights int8[], p_models text[],
+                p_fused bytea[], p_images bytea[], p_texts bytea[], p_sequences int8[], p_thumbnails bytea[],
+                p_now float8) RETURNS bigint LANGUAGE plpgsql AS $$
+            DECLARE
+                v_head bigint;
+                v_released text[];
+            BEGIN
+                SELECT head INTO v_head FROM vitrine_feed WHERE id = 1 FOR UPDATE;
+                WITH input AS (
+                    SELECT u.*, v_head + u.ord AS change,
+                           CASE WHEN u.seq > 0 THEN u.seq ELSE v_head + u.ord END AS applied
+                    FROM unnest(p_ids, p_names, p_descriptions, p_metadata, p_text_digests, p_image_digests,
+                                p_image_paths, p_widths, p_heights, p_models, p_fused, p_images, p_texts,
+                                p_sequences, p_thumbnails) WITH ORDINALITY
+                         AS u(pid, name, descr, meta, td, idig, ipath, w, h, model, fused, iv, tv, seq, thumb, ord)
+                ), latest AS (
+                    SELECT DISTINCT ON (pid) * FROM input ORDER BY pid, ord DESC
+                ), previous AS (
+                    SELECT p.product_id, p.image_digest FROM product p JOIN latest l ON l.pid = p.product_id
+                    WHERE p.image_digest IS NOT NULL AND p.image_digest IS DISTINCT FROM NULLIF(l.idig, '')
+                ), written AS (
+                    INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest, image_path,
+                                         image_width, image_height, model, fused, image_vector, text_vector,
+                                         created_at, updated_at, applied_seq, change_seq)
+                    SELECT pid, name, descr, meta, td, NULLIF(idig, ''), NULLIF(ipath, ''), NULLIF(w, -1), NULLIF(h, -1),
+                           model, fused, NULLIF(iv, '\\x'::bytea), tv, p_now, p_now, applied, change
+                    FROM latest
+                    ON CONFLICT (product_id) DO UPDATE SET
+                        name = excluded.name, description = excluded.description, metadata = excluded.metadata,
+                        text_digest = excluded.text_digest, image_digest = excluded.image_digest,
+                        image_path = excluded.image_path, image_width = excluded.image_width,
+                        image_height = excluded.image_height, model = excluded.model, fused = excluded.fused,
+                        image_vector = excluded.image_vector, text_vector = excluded.text_vector,
+                        updated_at = excluded.updated_at, applied_seq = excluded.applied_seq,
+                        change_seq = excluded.change_seq
+                    RETURNING id, product_id
+                ), thumbnails AS (
+                    INSERT INTO thumbnail (product, jpeg)
+                    SELECT w.id, l.thumb FROM written w JOIN latest l ON l.pid = w.product_id WHERE length(l.thumb) > 0
+                    ON CONFLICT (product) DO UPDATE SET jpeg = excluded.jpeg
+                    RETURNING 1
+                ), no_thumbnails AS (
+                    DELETE FROM thumbnail t USING written w, latest l
+                    WHERE l.pid = w.product_id AND t.product = w.id AND length(l.thumb) = 0
+                    RETURNING 1
+                ), tombstones AS (
+                    DELETE FROM tombstone t USING latest l WHERE t.product_id = l.pid AND t.seq < l.applied
+                    RETURNING 1
+                )
+                -- The data-modifying parts run to completion whether or not this reads them.
+                SELECT array_agg(DISTINCT image_digest) INTO v_released FROM previous;
+                IF v_released IS NOT NULL THEN
+                    DELETE FROM original o WHERE o.digest = ANY(v_released)
+                        AND NOT EXISTS (SELECT 1 FROM product p WHERE p.image_digest = o.digest AND p.image_path IS NULL)
+                        AND NOT EXISTS (SELECT 1 FROM job j WHERE j.image_digest = o.digest);
+                END IF;
+                v_head := v_head + cardinality(p_ids);
+                UPDATE vitrine_feed SET head = v_head WHERE id = 1;
+                PERFORM pg_notify('vitrine_feed', '');
+                RETURN v_head;
+            END
+            $$
+            """,
         ]),
     ]
 

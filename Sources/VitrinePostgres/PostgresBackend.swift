@@ -76,4 +76,9 @@ struct WriteOrder {
         next += 1
         return next
     }
+
+    /// Moves past numbers taken in the database (by `vitrine_write_products`).
+    mutating func advance(to head: Int64) {
+        next = max(next, head)
+    }
 }

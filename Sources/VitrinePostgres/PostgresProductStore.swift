@@ -18,7 +18,8 @@ public final class PostgresProductStore: ProductStore, ChangeFeed {
 
     public func upsert(_ products: [ProductRecord]) throws(StoreError) {
         guard !products.isEmpty else { return }
-        try backend.write { session, order in try PostgresRows.upsert(products.map { ($0, nil) }, in: session, order: &order) }
+        // One statement, its own transaction: one round trip for the whole batch.
+        _ = try backend.session { session in try PostgresRows.upsert(products.map { ($0, nil) }, in: session) }
     }
 
     public func product(id: String) throws(StoreError) -> ProductRecord? {

@@ -15,77 +15,37 @@ enum PostgresRows {
         model, fused, image_vector, text_vector, created_at, updated_at, applied_seq
         """
 
-    /// Inserts or replaces products, each as write number `sequence` (a fresh one when nil), in order:
-    /// a product given twice ends as its last record.
+    /// Inserts or replaces products, each as write number `sequence` (a fresh one when nil), in order
+    /// (a product given twice ends as its last record), in one statement: `vitrine_write_products`
+    /// (see the migrations). Inside a write transaction, `order` moves on past the numbers it took.
     static func upsert(_ writes: [(product: ProductRecord, sequence: Int64?)], in session: Session, order: inout WriteOrder) throws {
         guard !writes.isEmpty else { return }
-        var latest: [String: Int] = [:]
-        var numbered: [(product: ProductRecord, sequence: Int64, change: Int64)] = []
-        for write in writes {
-            let change = order.take()
-            latest[write.product.productID] = numbered.count
-            numbered.append((write.product, write.sequence ?? change, change))
-        }
-        let rows = numbered.indices.filter { latest[numbered[$0].product.productID] == $0 }.map { numbered[$0] }
-        let ids = rows.map(\.product.productID)
-        var previous: [String: String] = [:]
-        for row in try session.query("SELECT product_id, image_digest FROM product WHERE product_id = ANY(\(ids)) AND image_digest IS NOT NULL") {
-            let (id, digest) = try row.decode((String, String).self)
-            previous[id] = digest
-        }
+        order.advance(to: try upsert(writes, in: session))
+    }
+
+    /// The same, on its own: the statement is its own transaction. Returns the new head.
+    @discardableResult
+    static func upsert(_ writes: [(product: ProductRecord, sequence: Int64?)], in session: Session) throws -> Int64 {
+        let rows = writes.map(\.product)
         let now = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
-        let names = rows.map(\.product.name), descriptions = rows.map(\.product.description)
-        let metadata = rows.map(\.product.metadata), textDigests = rows.map(\.product.textDigest)
-        let imageDigests = rows.map { $0.product.imageDigest ?? "" }, imagePaths = rows.map { $0.product.imagePath ?? "" }
-        let widths = rows.map { $0.product.imageWidth ?? -1 }, heights = rows.map { $0.product.imageHeight ?? -1 }
-        let models = rows.map(\.product.model)
-        let fused = rows.map { bytes(VectorBlob.encode($0.product.fused)) }
-        let images = rows.map { $0.product.image.map { bytes(VectorBlob.encode($0)) } ?? ByteBuffer() }
+        // Arrays carry no NULLs here: '' / -1 / an empty bytea / 0 stand for none.
+        let ids = rows.map(\.productID), names = rows.map(\.name), descriptions = rows.map(\.description)
+        let metadata = rows.map(\.metadata), textDigests = rows.map(\.textDigest)
+        let imageDigests = rows.map { $0.imageDigest ?? "" }, imagePaths = rows.map { $0.imagePath ?? "" }
+        let widths = rows.map { $0.imageWidth ?? -1 }, heights = rows.map { $0.imageHeight ?? -1 }
+        let models = rows.map(\.model)
+        let fused = rows.map { bytes(VectorBlob.encode($0.fused)) }
+        let images = rows.map { $0.image.map { bytes(VectorBlob.encode($0)) } ?? ByteBuffer() }
         // A product without an image has its text vector as its fused vector: stored once.
-        let texts = rows.map { $0.product.text == $0.product.fused ? ByteBuffer() : bytes(VectorBlob.encode($0.product.text)) }
-        let sequences = rows.map(\.sequence), changes = rows.map(\.change)
-        try session.query("""
-            INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest, image_path,
-                                 image_width, image_height, model, fused, image_vector, text_vector, created_at,
-                                 updated_at, applied_seq, change_seq)
-            SELECT u.pid, u.name, u.descr, u.meta, u.td, NULLIF(u.idig, ''), NULLIF(u.ipath, ''), NULLIF(u.w, -1),
-                   NULLIF(u.h, -1), u.model, u.fused, NULLIF(u.iv, '\\x'::bytea), u.tv, \(now), \(now), u.aseq, u.cseq
-            FROM unnest(\(ids)::text[], \(names)::text[], \(descriptions)::text[], \(metadata)::text[],
-                        \(textDigests)::text[], \(imageDigests)::text[], \(imagePaths)::text[], \(widths)::int8[],
-                        \(heights)::int8[], \(models)::text[], \(fused)::bytea[], \(images)::bytea[], \(texts)::bytea[],
-                        \(sequences)::int8[], \(changes)::int8[])
-                 AS u(pid, name, descr, meta, td, idig, ipath, w, h, model, fused, iv, tv, aseq, cseq)
-            ON CONFLICT (product_id) DO UPDATE SET
-                name = excluded.name, description = excluded.description, metadata = excluded.metadata,
-                text_digest = excluded.text_digest, image_digest = excluded.image_digest, image_path = excluded.image_path,
-                image_width = excluded.image_width, image_height = excluded.image_height, model = excluded.model,
-                fused = excluded.fused, image_vector = excluded.image_vector, text_vector = excluded.text_vector,
-                updated_at = excluded.updated_at, applied_seq = excluded.applied_seq, change_seq = excluded.change_seq
-            """)
-        // The thumbnail follows the image: replaced with it, gone when the product no longer has one.
-        let withThumbnail = rows.filter { $0.product.thumbnail != nil }
-        if !withThumbnail.isEmpty {
-            let thumbIDs = withThumbnail.map(\.product.productID)
-            let jpegs = withThumbnail.map { ByteBuffer(bytes: $0.product.thumbnail ?? []) }
-            try session.query("""
-                INSERT INTO thumbnail (product, jpeg)
-                SELECT product.id, t.jpeg FROM unnest(\(thumbIDs)::text[], \(jpegs)::bytea[]) AS t(pid, jpeg)
-                JOIN product ON product.product_id = t.pid
-                ON CONFLICT (product) DO UPDATE SET jpeg = excluded.jpeg
-                """)
-        }
-        let without = rows.filter { $0.product.thumbnail == nil }.map(\.product.productID)
-        if !without.isEmpty {
-            try session.query("""
-                DELETE FROM thumbnail USING product WHERE thumbnail.product = product.id AND product.product_id = ANY(\(without))
-                """)
-        }
-        try session.query("""
-            DELETE FROM tombstone USING unnest(\(ids)::text[], \(sequences)::int8[]) AS u(pid, seq)
-            WHERE tombstone.product_id = u.pid AND tombstone.seq < u.seq
-            """)
-        let released = rows.compactMap { row in previous[row.product.productID].flatMap { $0 == row.product.imageDigest ? nil : $0 } }
-        try releaseOriginals(released, in: session)
+        let texts = rows.map { $0.text == $0.fused ? ByteBuffer() : bytes(VectorBlob.encode($0.text)) }
+        let sequences = writes.map { $0.sequence ?? 0 }
+        let thumbnails = rows.map { ByteBuffer(bytes: $0.thumbnail ?? []) }
+        return try session.query("""
+            SELECT vitrine_write_products(\(ids)::text[], \(names)::text[], \(descriptions)::text[], \(metadata)::text[],
+                \(textDigests)::text[], \(imageDigests)::text[], \(imagePaths)::text[], \(widths)::int8[], \(heights)::int8[],
+                \(models)::text[], \(fused)::bytea[], \(images)::bytea[], \(texts)::bytea[], \(sequences)::int8[],
+                \(thumbnails)::bytea[], \(now))
+            """).first?.decode(Int64.self) ?? 0
     }
 
     /// Deletes a product, leaving a tombstone at a fresh place in the write order; false when it
