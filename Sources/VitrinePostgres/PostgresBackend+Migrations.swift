@@ -128,8 +128,11 @@ extension PostgresBackend {
                 ), latest AS (
                     SELECT DISTINCT ON (pid) * FROM input ORDER BY pid, ord DESC
                 ), previous AS (
-                    SELECT p.product_id, p.image_digest FROM product p JOIN latest l ON l.pid = p.product_id
-                    WHERE p.image_digest IS NOT NULL AND p.image_digest IS DISTINCT FROM NULLIF(l.idig, '')
+                    -- One index lookup per product (a join would be planned from unnest's guess of 100
+                    -- rows, and scan the whole table).
+                    SELECT l.pid, (SELECT p.image_digest FROM product p WHERE p.product_id = l.pid) AS image_digest,
+                           NULLIF(l.idig, '') AS new_digest
+                    FROM latest l
                 ), written AS (
                     INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest, image_path,
                                          image_width, image_height, model, fused, image_vector, text_vector,
@@ -152,15 +155,17 @@ extension PostgresBackend {
                     ON CONFLICT (product) DO UPDATE SET jpeg = excluded.jpeg
                     RETURNING 1
                 ), no_thumbnails AS (
-                    DELETE FROM thumbnail t USING written w, latest l
-                    WHERE l.pid = w.product_id AND t.product = w.id AND length(l.thumb) = 0
+                    DELETE FROM thumbnail t WHERE t.product = ANY(ARRAY(
+                        SELECT w.id FROM written w JOIN latest l ON l.pid = w.product_id WHERE length(l.thumb) = 0))
                     RETURNING 1
                 ), tombstones AS (
-                    DELETE FROM tombstone t USING latest l WHERE t.product_id = l.pid AND t.seq < l.applied
+                    DELETE FROM tombstone t WHERE t.product_id = ANY(ARRAY(SELECT pid FROM latest))
+                        AND t.seq < (SELECT l.applied FROM latest l WHERE l.pid = t.product_id)
                     RETURNING 1
                 )
                 -- The data-modifying parts run to completion whether or not this reads them.
-                SELECT array_agg(DISTINCT image_digest) INTO v_released FROM previous;
+                SELECT array_agg(DISTINCT image_digest) INTO v_released FROM previous
+                WHERE image_digest IS NOT NULL AND image_digest IS DISTINCT FROM new_digest;
                 IF v_released IS NOT NULL THEN
                     DELETE FROM original o WHERE o.digest = ANY(v_released)
                         AND NOT EXISTS (SELECT 1 FROM product p WHERE p.image_digest = o.digest AND p.image_path IS NULL)

@@ -124,7 +124,7 @@ public final class PostgresJobQueue: JobQueue {
             Set(try session.query("""
                 UPDATE job SET lease_until = \(until)
                 FROM unnest(\(ids)::text[], \(workers)::text[], \(attempts)::int8[]) AS c(id, worker, attempt)
-                WHERE job.id = c.id AND job.worker_id = c.worker AND job.attempts = c.attempt AND job.status = 'processing'
+                WHERE job.id = ANY(\(ids)) AND job.id = c.id AND job.worker_id = c.worker AND job.attempts = c.attempt AND job.status = 'processing'
                 RETURNING job.id
                 """).map { try $0.decode(String.self) })
         }
@@ -142,7 +142,7 @@ public final class PostgresJobQueue: JobQueue {
                 SELECT job.id, job.seq FROM job
                 JOIN unnest(\(ids)::text[], \(workers)::text[], \(attempts)::int8[]) AS c(id, worker, attempt)
                   ON job.id = c.id AND job.worker_id = c.worker AND job.attempts = c.attempt
-                WHERE job.status = 'processing' FOR UPDATE OF job
+                WHERE job.id = ANY(\(ids)) AND job.status = 'processing' FOR UPDATE OF job
                 """) {
                 let (id, sequence) = try row.decode((String, Int64).self)
                 sequences[id] = sequence
@@ -173,7 +173,8 @@ public final class PostgresJobQueue: JobQueue {
             }
             try session.query("""
                 UPDATE job SET status = 'succeeded', finished_at = \(now), lease_until = NULL, error = NULLIF(c.message, '')
-                FROM unnest(\(done.map(\.0.claim.jobID))::text[], \(messages)::text[]) AS c(id, message) WHERE job.id = c.id
+                FROM unnest(\(done.map(\.0.claim.jobID))::text[], \(messages)::text[]) AS c(id, message)
+                WHERE job.id = ANY(\(done.map(\.0.claim.jobID))) AND job.id = c.id
                 """)
             return outcomes
         }
@@ -200,7 +201,7 @@ public final class PostgresJobQueue: JobQueue {
             try session.query("""
                 UPDATE job SET status = 'queued', lease_until = NULL, attempts = GREATEST(job.attempts - 1, 0), available_at = \(now)
                 FROM unnest(\(ids)::text[], \(workers)::text[], \(attempts)::int8[]) AS c(id, worker, attempt)
-                WHERE job.id = c.id AND job.worker_id = c.worker AND job.attempts = c.attempt AND job.status = 'processing'
+                WHERE job.id = ANY(\(ids)) AND job.id = c.id AND job.worker_id = c.worker AND job.attempts = c.attempt AND job.status = 'processing'
                 """)
         }
     }

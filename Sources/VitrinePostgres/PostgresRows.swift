@@ -83,9 +83,9 @@ enum PostgresRows {
     static func lastWrites(of productIDs: [String], in session: Session) throws -> [String: Int64] {
         var result: [String: Int64] = [:]
         for row in try session.query("""
-            SELECT u.pid, GREATEST(COALESCE(p.applied_seq, 0), COALESCE(t.seq, 0))
+            SELECT u.pid, GREATEST(COALESCE((SELECT applied_seq FROM product WHERE product_id = u.pid), 0),
+                                   COALESCE((SELECT seq FROM tombstone WHERE product_id = u.pid), 0))
             FROM unnest(\(productIDs)::text[]) AS u(pid)
-            LEFT JOIN product p ON p.product_id = u.pid LEFT JOIN tombstone t ON t.product_id = u.pid
             """) {
             let (id, sequence) = try row.decode((String, Int64).self)
             result[id] = sequence
