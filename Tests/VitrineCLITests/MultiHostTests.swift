@@ -11,10 +11,11 @@ struct MultiHostTests {
     @Test("PostgreSQL, 2 API nodes and 2 worker hosts; a worker host and an API node SIGKILLed: nothing lost, every job done, every node finds every product",
           ProcessRunner.needs(unavailable == nil && PostgresCluster.available,
                               "needs root, iproute2 and PostgreSQL 15: \(unavailable ?? "PostgreSQL is not installed")"))
-    func severalHosts() throws {
+    func severalHosts() async throws {
         let setup = try ChaosTests.setup()
         defer { try? FileManager.default.removeItem(at: setup.folder) }
-        let report = try MultiHostChaos.run(setup) { print($0) }
+        // On a thread of its own: its waits would hold a thread of the cooperative pool other tests need.
+        let report = try await onOwnThread { try MultiHostChaos.run(setup) { print($0) } }
         ChaosTests.check(report.summary, report.problems)
         #expect(report.acknowledgedWrites > 50 && report.acknowledgedUploads > 50, "both kinds of write were made")
         #expect(report.lost == 0 && report.unfinishedJobs == 0 && report.notFound == 0)
@@ -28,10 +29,10 @@ struct MultiHostTests {
 struct DatabaseRestartTests {
     @Test("PostgreSQL killed and started again under load: 503 meanwhile, the server recovers by itself, nothing acknowledged is lost",
           ProcessRunner.needs(PostgresCluster.available, "needs PostgreSQL 15 (apt-get install postgresql)"))
-    func restart() throws {
+    func restart() async throws {
         let setup = try ChaosTests.setup()
         defer { try? FileManager.default.removeItem(at: setup.folder) }
-        let report = try DatabaseRestartChaos.run(setup) { print($0) }
+        let report = try await onOwnThread { try DatabaseRestartChaos.run(setup) { print($0) } }
         ChaosTests.check(report.summary, report.problems)
         #expect(report.unavailable > 0 && report.acknowledgedAfterRestart > 0 && report.lost == 0)
         #expect(report.recovery >= 0 && report.recovery < 5, "recovered within seconds of PostgreSQL accepting connections")
