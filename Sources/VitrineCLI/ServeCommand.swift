@@ -115,7 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try serverConfiguration()
         // PostgreSQL: a connection for each pool thread, and a few for the services.
-        let storage = try store.open(automaticCheckpoints: false, connections: configuration.poolThreads + 4)
+        let storage = try store.open(automaticCheckpoints: false, connections: configuration.poolThreads + 4, waitSeconds: 60)
         let embedder = try model.load()
         if let catalog { try index(catalog, into: storage, model: embedder, limits: configuration.limits) }
         let logger = Logger(label: "vitrine") { LineLogHandler(label: $0, level: .info) }

@@ -23,13 +23,31 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens (creating and migrating if needed) the storage: the store, its job queue and its change feed.
     /// A URL of another kind is not taken for a file name (SQLite would create folders named `mysql:`), nor a folder.
-    /// - Parameter connections: with PostgreSQL, the most connections this process opens.
-    func open(automaticCheckpoints: Bool = true, connections: Int = 16) throws -> Storage {
+    /// - Parameters:
+    ///   - connections: with PostgreSQL, the most connections this process opens.
+    ///   - waitSeconds: with PostgreSQL, how long to keep trying while it cannot be reached (a
+    ///     long-running node started with, or before, its database); the commands that answer at
+    ///     once give up at once.
+    ///   - stopped: with `waitSeconds`, true when the process was asked to stop meanwhile.
+    func open(automaticCheckpoints: Bool = true, connections: Int = 16, waitSeconds: Double = 0,
+              stopped: () -> Bool = { false }) throws -> Storage {
         let location = path
-        do throws(StoreError) {
-            if isPostgres { return try Storage.postgres(url: try PostgresURL(location), connections: connections) }
-        } catch {
-            throw CLIError(error.description)
+        if isPostgres {
+            let deadline = Date().addingTimeInterval(waitSeconds)
+            var told = false
+            while true {
+                do throws(StoreError) {
+                    return try Storage.postgres(url: try PostgresURL(location), connections: connections)
+                } catch where error.code == .unavailable && Date() < deadline && !stopped() {
+                    if !told {
+                        FileHandle.standardError.write(Data("waiting up to \(Int(waitSeconds)) s for the database: \(error.message)\n".utf8))
+                        told = true
+                    }
+                    Thread.sleep(forTimeInterval: 1)
+                } catch {
+                    throw CLIError(error.description)
+                }
+            }
         }
         if let scheme = location.firstMatch(of: /^([A-Za-z][A-Za-z0-9+.\-]*):\/\//)?.1 {
             throw CLIError("--db \(scheme)://… is not a database Vitrine knows: give the path of a SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")

@@ -42,7 +42,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let stop = StopFlag(), stopped = Wakeup()
         let signals = Interruption.install(stop, message: "stopping after the current batch of jobs…") { stopped.signal() }
         defer { signals.forEach { $0.cancel() } }
-        let storage = try store.open(automaticCheckpoints: false)
+        let storage = try store.open(automaticCheckpoints: false, waitSeconds: 60, stopped: { stop.isSet })
         let logger = Logger(label: "vitrine-worker") { LineLogHandler(label: $0, level: .info) }
         let pool = WorkPool(threads: 2, name: "vitrine-worker")
         let worker = JobWorker(queue: storage.jobs, embedder: ProductEmbedder(model: try model.load(), images: try limits.pipeline()),

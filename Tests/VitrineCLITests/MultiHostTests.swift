@@ -37,4 +37,25 @@ struct DatabaseRestartTests {
         #expect(report.unavailable > 0 && report.acknowledgedAfterRestart > 0 && report.lost == 0)
         #expect(report.recovery >= 0 && report.recovery < 5, "recovered within seconds of PostgreSQL accepting connections")
     }
+
+    @Test("a node started before its database waits for it (up to a minute), then serves",
+          ProcessRunner.needs(PostgresCluster.available, "needs PostgreSQL 15 (apt-get install postgresql)"))
+    func startsBeforeItsDatabase() async throws {
+        let setup = try ChaosTests.setup()
+        defer { try? FileManager.default.removeItem(at: setup.folder) }
+        let cluster = try PostgresCluster()
+        try cluster.stopWhenProcessEnds()
+        defer { cluster.stop() }
+        let server = ServerProcess(binary: setup.binary, arguments: ["--db", cluster.url("postgres"), "--model", setup.model.path,
+                                                                     "--workers", "0"],
+                                   log: setup.folder.appendingPathComponent("serve.log"), port: ChildProcess.freePort())
+        defer { server.child?.killNow() }
+        try await onOwnThread {
+            Thread { Thread.sleep(forTimeInterval: 3); try? cluster.start() }.start()
+            try server.start(timeout: 60)
+        }
+        #expect(server.log.contains("waiting up to 60 s for the database"), "\(server.log)")
+        let ready = try await onOwnThread { try RawHTTP.send(port: server.port, RawHTTP.request("GET", "/ready")) }
+        #expect(ready?.status == 200)
+    }
 }
