@@ -154,12 +154,23 @@ struct Session {
     /// Runs one statement and returns its rows.
     @discardableResult
     func query(_ query: PostgresQuery) throws -> [PostgresRow] {
-        Array(try connection.query(query, logger: logger).wait().rows)
+        Array(try run(query).rows)
     }
 
     /// Runs one statement and returns how many rows it changed.
     func execute(_ query: PostgresQuery) throws -> Int {
-        try connection.query(query, logger: logger).wait().metadata.rows ?? 0
+        try run(query).metadata.rows ?? 0
+    }
+
+    /// Waits for a statement, at most `deadline`: past it (a database host gone without a word,
+    /// where the server's own statement timeout cannot fire) the connection is closed, which
+    /// fails the statement, and the pool opens a new one next time.
+    private func run(_ query: PostgresQuery, deadline: TimeAmount = .seconds(75)) throws -> PostgresQueryResult {
+        let connection = self.connection
+        let result = connection.query(query, logger: logger)
+        let guardTask = connection.eventLoop.scheduleTask(in: deadline) { connection.close(in: ()) }
+        defer { guardTask.cancel() }
+        return try result.wait()
     }
 
     /// Runs `body` in a transaction (`READ COMMITTED` unless said otherwise), committing when it
