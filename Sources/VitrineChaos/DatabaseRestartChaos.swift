@@ -101,6 +101,12 @@ public enum DatabaseRestartChaos {
         if report.unavailable == 0 { report.problems.append("no request was answered 503 while PostgreSQL was down") }
         if report.acknowledgedAfterRestart == 0 { report.problems.append("the server did not recover after PostgreSQL came back") }
         if report.problems.count > 20 { report.problems = Array(report.problems.prefix(20)) + ["…"] }
+        if !report.problems.isEmpty {
+            let kept = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-restart-serve-\(getpid()).log")
+            try? FileManager.default.removeItem(at: kept)
+            try? FileManager.default.copyItem(at: server.logURL, to: kept)
+            report.problems.append("the server's log is kept in \(kept.path); it ends: \(server.log.suffix(1500))")
+        }
         return report
     }
 }

@@ -3,8 +3,11 @@ import Testing
 import VitrineChaos
 import VitrineTestSupport
 
+// Nested in the chaos suite, so that its runs (each a machine's worth of processes, and some
+// timing-sensitive: leases of 1 s) never overlap one another.
+extension ChaosTests {
 /// Vitrine on several hosts (network namespaces) sharing one PostgreSQL: see ``MultiHostChaos``.
-@Suite("Several hosts on PostgreSQL", .serialized)
+@Suite("Several hosts on PostgreSQL")
 struct MultiHostTests {
     static let unavailable = TestHosts.unavailable()
 
@@ -25,7 +28,7 @@ struct MultiHostTests {
 }
 
 /// PostgreSQL restarting under a running server: see ``DatabaseRestartChaos``.
-@Suite("PostgreSQL restarts under load", .serialized)
+@Suite("PostgreSQL restarts under load")
 struct DatabaseRestartTests {
     @Test("PostgreSQL killed and started again under load: 503 meanwhile, the server recovers by itself, nothing acknowledged is lost",
           ProcessRunner.needs(PostgresCluster.available, "needs PostgreSQL 15 (apt-get install postgresql)"))
@@ -58,4 +61,5 @@ struct DatabaseRestartTests {
         let ready = try await onOwnThread { try RawHTTP.send(port: server.port, RawHTTP.request("GET", "/ready")) }
         #expect(ready?.status == 200)
     }
+}
 }
