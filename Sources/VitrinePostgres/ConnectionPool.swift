@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
@@ -59,8 +60,7 @@ final class ConnectionPool: @unchecked Sendable {
     /// Opens a connection outside the pool (a listener's, which stays open); the caller closes it.
     func connect() async throws(StoreError) -> PostgresConnection {
         do {
-            return try await PostgresConnection.connect(on: group.next(), configuration: configuration,
-                                                        id: takeID(), logger: logger).get()
+            return try await connecting(within: .seconds(10), id: takeID()).get()
         } catch {
             throw Self.storeError(error, url: url)
         }
@@ -107,7 +107,7 @@ final class ConnectionPool: @unchecked Sendable {
         let id = nextID
         condition.unlock()
         do {
-            return try PostgresConnection.connect(on: group.next(), configuration: configuration, id: id, logger: logger).wait()
+            return try connectWithin(.seconds(10), id: id)
         } catch {
             condition.lock()
             open -= 1
@@ -115,6 +115,34 @@ final class ConnectionPool: @unchecked Sendable {
             condition.unlock()
             throw Self.storeError(error, url: url)
         }
+    }
+
+    /// Connects, waiting at most `deadline` for the whole handshake (postgres-nio's connect
+    /// timeout covers the TCP connection only: a server that accepts and never answers would
+    /// hold the caller forever). A connection that completes after the deadline is closed.
+    private func connectWithin(_ deadline: TimeAmount, id: Int) throws -> PostgresConnection {
+        try connecting(within: deadline, id: id).wait()
+    }
+
+    /// The connection, or a failure once `deadline` has passed.
+    private func connecting(within deadline: TimeAmount, id: Int) -> EventLoopFuture<PostgresConnection> {
+        let loop = group.next()
+        let promise = loop.makePromise(of: PostgresConnection.self)
+        let decided = NIOLockedValueBox(false)
+        let url = self.url
+        let timer = loop.scheduleTask(in: deadline) {
+            guard decided.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+            promise.fail(StoreError(.unavailable, "PostgreSQL at \(url) did not complete a connection within \(deadline.nanoseconds / 1_000_000_000) s"))
+        }
+        PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger).whenComplete { result in
+            timer.cancel()
+            guard decided.withLockedValue({ done in defer { done = true }; return !done }) else {
+                if case .success(let late) = result { late.close(in: ()) }
+                return
+            }
+            promise.completeWith(result)
+        }
+        return promise.futureResult
     }
 
     private func checkIn(_ connection: PostgresConnection, healthy: Bool) {
