@@ -74,9 +74,10 @@ public final class JobWorker: Sendable {
         while !stop.isSet && !Task.isCancelled {
             let worked: Bool
             do { worked = try await runOnce() } catch {
-                // The database is busy or unreachable: wait, then try again.
+                // The database is busy or unreachable: wait, then try again (a sleep, not the wakeup:
+                // signals of uploads arriving meanwhile would turn the wait into a loop of failing claims).
                 onError("claim", error)
-                await idle.wait(upTo: .milliseconds(500))
+                try? await Task.sleep(for: .milliseconds(500))
                 continue
             }
             if !worked { await idle.wait(upTo: idleWait) }

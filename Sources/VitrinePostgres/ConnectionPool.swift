@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -193,12 +194,32 @@ struct Session {
     /// Waits for a statement, at most `deadline`: past it (a database host gone without a word,
     /// where the server's own statement timeout cannot fire) the connection is closed, which
     /// fails the statement, and the pool opens a new one next time.
-    private func run(_ query: PostgresQuery, deadline: TimeAmount = .seconds(75)) throws -> PostgresQueryResult {
+    private func run(_ query: PostgresQuery, deadline: TimeInterval = 75) throws -> PostgresQueryResult {
         let connection = self.connection
-        let result = connection.query(query, logger: logger)
-        let guardTask = connection.eventLoop.scheduleTask(in: deadline) { connection.close(in: ()) }
-        defer { guardTask.cancel() }
-        return try result.wait()
+        // The caller returns when the statement does, soon after its connection closes (a statement
+        // handed to a connection that is closing was seen never to complete), or at the deadline.
+        let done = DispatchSemaphore(value: 0)
+        let outcome = NIOLockedValueBox<Result<PostgresQueryResult, any Error>?>(nil)
+        connection.query(query, logger: logger).whenComplete { result in
+            outcome.withLockedValue { $0 = result }
+            done.signal()
+        }
+        let started = Date()
+        var closedSeen: Date?
+        while done.wait(timeout: .now() + 0.25) == .timedOut {
+            if connection.isClosed {
+                if let closedSeen, Date().timeIntervalSince(closedSeen) > 1 {
+                    throw StoreError(.unavailable, "the connection to PostgreSQL at \(url) was closed")
+                }
+                closedSeen = closedSeen ?? Date()
+            }
+            if Date().timeIntervalSince(started) > deadline {
+                connection.close(in: ())
+                throw StoreError(.unavailable, "PostgreSQL at \(url) did not answer within \(Int(deadline)) s")
+            }
+        }
+        guard let result = outcome.withLockedValue({ $0 }) else { throw StoreError(.failed, "a statement ended without a result") }
+        return try result.get()
     }
 
     /// Runs `body` in a transaction (`READ COMMITTED` unless said otherwise), committing when it

@@ -17,11 +17,13 @@ struct ChaosTests {
                           folder: folder, images: images)
     }
 
-    /// Runs `body` with a fresh setup, its folder removed afterwards.
-    static func withSetup(_ body: (ChaosSetup) throws -> Void) throws {
+    /// Runs `body` with a fresh setup, its folder removed afterwards — on threads of its own: a
+    /// run waits for seconds at a time, and the cooperative pool belongs to in-process servers of
+    /// tests running meanwhile.
+    static func withSetup(_ body: (ChaosSetup) throws -> Void) async throws {
         let setup = try setup()
         defer { try? FileManager.default.removeItem(at: setup.folder) }
-        try body(setup)
+        try await onOwnThreads { try body(setup) }
     }
 
     static func check(_ summary: String, _ problems: [String]) {
@@ -30,8 +32,8 @@ struct ChaosTests {
     }
 
     @Test("workers: 3 worker processes, one SIGKILLed again and again; every job succeeds, newest writes stored once, jobs taken over")
-    func workers() throws {
-        try Self.withSetup { setup in
+    func workers() async throws {
+        try await Self.withSetup { setup in
             var configuration = WorkerChaos.Configuration()
             configuration.jobs = 800
             configuration.minimumKills = 10
@@ -49,8 +51,8 @@ struct ChaosTests {
     }
 
     @Test("server: SIGKILLed while writes and uploads arrive; every 200 and 202 is stored, nothing never sent")
-    func server() throws {
-        try Self.withSetup { setup in
+    func server() async throws {
+        try await Self.withSetup { setup in
             var configuration = ServerChaos.Configuration()
             configuration.clients = 4
             configuration.kills = 4
@@ -63,8 +65,8 @@ struct ChaosTests {
     }
 
     @Test("writer: index-catalog SIGKILLed at random moments; integrity_check ok and every reported batch stored, each time")
-    func writer() throws {
-        try Self.withSetup { setup in
+    func writer() async throws {
+        try await Self.withSetup { setup in
             var configuration = WriterChaos.Configuration()
             configuration.kills = 25
             configuration.rows = 1_500
@@ -78,8 +80,8 @@ struct ChaosTests {
     }
 
     @Test("a worker SIGSTOPped past its lease: another finishes its jobs; resumed, its completions write nothing")
-    func staleWorker() throws {
-        try Self.withSetup { setup in
+    func staleWorker() async throws {
+        try await Self.withSetup { setup in
             var configuration = StaleWorkerChaos.Configuration()
             configuration.rounds = 2
             configuration.jobs = 300
@@ -90,8 +92,8 @@ struct ChaosTests {
     }
 
     @Test("SIGTERM under load: in-flight requests answered, nothing unanswered stored, no job left processing or charged an attempt")
-    func shutdown() throws {
-        try Self.withSetup { setup in
+    func shutdown() async throws {
+        try await Self.withSetup { setup in
             var configuration = ShutdownChaos.Configuration()
             configuration.rounds = 2
             configuration.clients = 4

@@ -3,6 +3,7 @@ import Testing
 import VitrineChaos
 import VitrinePostgres
 import VitrineStore
+import VitrineTestSupport
 
 /// One implementation of the storage protocols (``ProductStore``, ``JobQueue``, ``ChangeFeed``)
 /// under contract: how to make a fresh, empty one, and how to open another handle on the same
@@ -42,11 +43,15 @@ struct Backend: Sendable, CustomTestStringConvertible {
     /// Every backend the contract runs against.
     static let all: [Backend] = [.sqlite, .postgres]
 
-    /// Runs `body` on a fresh instance, removing it afterwards.
+    /// Runs `body` on a fresh instance, removing it afterwards — on threads of its own: the
+    /// storage protocols block (on SQLite, on PostgreSQL's round trips), and the cooperative pool
+    /// belongs to the in-process servers of tests running meanwhile.
     func with(_ body: (Instance) async throws -> Void) async throws {
-        let instance = try make()
-        defer { instance.remove() }
-        try await body(instance)
+        try await onOwnThreads {
+            let instance = try make()
+            defer { instance.remove() }
+            try await body(instance)
+        }
     }
 }
 

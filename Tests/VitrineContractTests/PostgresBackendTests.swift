@@ -26,6 +26,10 @@ struct PostgresBackendTests {
 
     @Test("nodes started together migrate once (advisory lock); a newer schema is refused, untouched")
     func migrations() async throws {
+        try await onOwnThreads { try await self.migrationsOnce() }
+    }
+
+    private func migrationsOnce() async throws {
         let cluster = PostgresCluster.shared
         let name = try cluster.createDatabase()
         defer { cluster.dropDatabase(name) }

@@ -59,6 +59,9 @@ public struct IndexRefreshService: Service {
             } catch {
                 logger.warning("search index refresh failed; it is tried again", metadata: ["error": "\(error)"])
                 onFailure("index_refresh")
+                // Not woken early while the store fails: one try an interval.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                continue
             }
             if let wakeup {
                 // Notified refreshes are at most one every 20 ms, however fast writes arrive.
