@@ -4,7 +4,7 @@ import VitrineTestSupport
 
 /// The search page in a real browser: the real server on the sample catalogue,
 /// headless Chromium running the page's JavaScript against it.
-@Suite("The search page in headless Chromium", .serialized)
+@Suite("The search page in headless Chromium", .serialized, .onOwnThreads)
 struct BrowserTests {
     /// Debian's `chromium` (installed by .ci/run), or another Chromium on the PATH.
     static let chromium: String? = {

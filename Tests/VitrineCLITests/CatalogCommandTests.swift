@@ -4,7 +4,7 @@ import Testing
 import VitrineTestSupport
 
 /// The catalogue commands as real processes on a real SQLite file.
-@Suite("vitrine index-catalog, search, duplicates and friends")
+@Suite("vitrine index-catalog, search, duplicates and friends", .onOwnThreads)
 struct CatalogCommandTests {
     static func folder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-cli-\(UUID().uuidString)")

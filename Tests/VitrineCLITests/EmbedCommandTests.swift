@@ -3,7 +3,7 @@ import Testing
 import VitrineTestSupport
 
 /// `vitrine embed` and `vitrine model`, run as real processes from the repository root.
-@Suite("vitrine embed and vitrine model")
+@Suite("vitrine embed and vitrine model", .onOwnThreads)
 struct EmbedCommandTests {
     static var repository: URL { Repository.root }
 

@@ -4,7 +4,7 @@ import VitrineImaging
 import VitrineTestSupport
 
 /// `vitrine inspect`, run as a real process over the fixtures.
-@Suite("vitrine inspect")
+@Suite("vitrine inspect", .onOwnThreads)
 struct InspectCommandTests {
     static var fixtures: URL { Repository.images }
 

@@ -6,7 +6,7 @@ import VitrineTestSupport
 /// (from PyPI; `.ci/run` installs it): every documented operation, generated
 /// valid and invalid requests, no server error, every response matching its
 /// documented status, content type, headers and schema, 405 for undocumented methods.
-@Suite("OpenAPI conformance (schemathesis)", .serialized)
+@Suite("OpenAPI conformance (schemathesis)", .serialized, .onOwnThreads)
 struct SchemathesisTests {
     static let schemathesis: String? = ProcessRunner.which("schemathesis") ?? ProcessRunner.which("st")
 

@@ -9,7 +9,7 @@ import VitrineStore
 import VitrineTestSupport
 
 /// The real `vitrine serve` binary with real `vitrine worker` processes and real HTTP clients.
-@Suite("vitrine serve and workers, as processes", .serialized)
+@Suite("vitrine serve and workers, as processes", .serialized, .onOwnThreads)
 struct ServeProcessTests {
     /// A started server (the same ``ServerProcess`` the chaos runs and benchmarks use), stopped by `stop()`.
     final class Server: @unchecked Sendable {

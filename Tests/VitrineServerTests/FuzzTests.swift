@@ -34,7 +34,7 @@ struct FuzzTests {
                         let request = fuzzer.next()
                         let response: RawResponse?
                         do {
-                            response = try RawHTTP.send(port: port, request.bytes, timeout: request.kind == "garbage" ? 3 : 60,
+                            response = try RawHTTP.send(port: port, request.bytes, timeout: request.kind == "garbage" ? 15 : 60,
                                                         headRequest: request.method == "HEAD")
                         } catch {
                             problems.append("#\(index) \(request.kind) \(request.method) \(request.path.prefix(120)): \(error)")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A task executor that runs each job on a thread of its own, for tests whose bodies make
 /// blocking calls (a store's synchronous API, a database's network round trips): run under
@@ -20,4 +21,22 @@ public final class ThreadPerJobExecutor: TaskExecutor, @unchecked Sendable {
 /// Runs `body` with its jobs on threads of their own (see ``ThreadPerJobExecutor``).
 public func onOwnThreads<T: Sendable>(_ body: () async throws -> T) async throws -> T {
     try await withTaskExecutorPreference(ThreadPerJobExecutor.shared) { try await body() }
+}
+
+/// A trait for suites and tests whose bodies block (waiting for child processes, sockets,
+/// a store's synchronous API): the body, and every test of a suite, runs under
+/// ``onOwnThreads(_:)``, so it never holds one of the cooperative pool's threads that the
+/// in-process servers of tests running at the same time need to answer.
+public struct OwnThreadsTrait: TestTrait, SuiteTrait, TestScoping {
+    /// Applies to every test of a suite it is attached to.
+    public var isRecursive: Bool { true }
+
+    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        try await VitrineTestSupport.onOwnThreads { try await function() }
+    }
+}
+
+extension Trait where Self == OwnThreadsTrait {
+    /// Runs the test (or every test of the suite) on threads of its own; see ``OwnThreadsTrait``.
+    public static var onOwnThreads: Self { OwnThreadsTrait() }
 }
