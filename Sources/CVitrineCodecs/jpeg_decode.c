@@ -311,7 +311,11 @@ vt_status vt_jpeg_decode(const uint8_t *data, size_t size, int scale_denom,
     }
     cinfo.scale_num = 1;
     cinfo.scale_denom = (unsigned int)scale_denom;
-    cinfo.dct_method = JDCT_ISLOW;
+    /* Model version 3: the fast integer IDCT and plain (replicating) chroma upsampling.
+     * The pixels feed a 64-px working image and a thumbnail, where neither difference
+     * shows; libjpeg spends 10-25 % less per real photo. */
+    cinfo.dct_method = JDCT_IFAST;
+    cinfo.do_fancy_upsampling = FALSE;
     if (!vt_jpeg_choose_output(&cinfo, error)) {
         jpeg_destroy_decompress(&cinfo);
         return error->status;

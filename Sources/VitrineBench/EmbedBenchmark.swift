@@ -21,8 +21,11 @@ struct EmbedBenchmark: ParsableCommand {
     @Option(help: "Product texts embedded per run.")
     var texts: Int = 10_000
 
+    @Option(help: "A folder of JPEG photos to embed instead of the five benchmark photos (fixtures/tools/fetch-real-photos.sh).")
+    var photos: String?
+
     func run() throws {
-        let (model, photos) = try productPhotos()
+        let (model, photos) = try productPhotos(folder: self.photos)
         let decoder = ImageDecoder(), pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("embed benchmark: \(photos.count) different 800×800 JPEG product photos, model \(model.id), median of \(runs) runs, \(cores) cores")
@@ -75,11 +78,15 @@ struct EmbedBenchmark: ParsableCommand {
 }
 
 /// The repository's model and the five 800×800 product photos of `fixtures/bench`.
-func productPhotos() throws -> (EmbeddingModel, [[UInt8]]) {
+func productPhotos(folder: String? = nil) throws -> (EmbeddingModel, [[UInt8]]) {
     guard let fixtures = Measure.fixturesFolder() else {
         throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
     }
     let decoder = ImageDecoder()
+    if let folder {
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".jpg") }.sorted()
+        return (try loadModel(fixtures), try files.map { try decoder.readFile(atPath: folder + "/" + $0) })
+    }
     let photos = try ["product-800.jpg", "product-800-1.jpg", "product-800-2.jpg", "product-800-3.jpg", "product-800-4.jpg"]
         .map { try decoder.readFile(atPath: fixtures.appendingPathComponent("bench/\($0)").path) }
     return (try loadModel(fixtures), photos)

@@ -45,29 +45,26 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         var failures = 0
-        // Windows of files are embedded in parallel; lines come out in input order.
-        let window = max(jobs * 8, 16)
-        for start in stride(from: 0, to: images.count, by: window) {
-            let files = Array(images[start..<min(start + window, images.count)])
-            let results = ParallelMap.run(files, workers: jobs) { file -> Result<Embedding, EmbeddingError> in
-                Result { () throws(EmbeddingError) in
-                    let pixels: PixelBuffer
-                    do throws(ImagingError) { pixels = try pipeline.pixels(atPath: file) } catch { throw EmbeddingError(error) }
-                    let image = embedder.embedImage(pixels)
-                    return textVector.map { embedder.fuse(image: image, text: $0) } ?? image
-                }
+        // Files are embedded in parallel, each line rendered by its worker; lines come out in
+        // input order as soon as each is ready.
+        ParallelMap.stream(images, workers: jobs, window: jobs * 16) { file -> (line: String, failed: Bool) in
+            let result = Result { () throws(EmbeddingError) in
+                let pixels: PixelBuffer
+                do throws(ImagingError) { pixels = try pipeline.pixels(atPath: file) } catch { throw EmbeddingError(error) }
+                let image = embedder.embedImage(pixels)
+                return textVector.map { embedder.fuse(image: image, text: $0) } ?? image
             }
-            for (file, result) in zip(files, results) {
-                switch result {
-                case .success(let vector):
-                    JSONLineWriter.write(.object([("file", .string(file))] + Self.vectorFields(vector)))
-                case .failure(let error):
-                    failures += 1
-                    let code = error.imaging?.code.rawValue ?? error.code.rawValue
-                    JSONLineWriter.write(.object([("file", .string(file)),
-                                                  ("error", .object(JSON.errorFields(code: code, message: error.message)))]))
-                }
+            switch result {
+            case .success(let vector):
+                return (JSONValue.object([("file", .string(file))] + Self.vectorFields(vector)).rendered, false)
+            case .failure(let error):
+                let code = error.imaging?.code.rawValue ?? error.code.rawValue
+                return (JSONValue.object([("file", .string(file)),
+                                          ("error", .object(JSON.errorFields(code: code, message: error.message)))]).rendered, true)
             }
+        } consume: { output in
+            if output.failed { failures += 1 }
+            JSONLineWriter.write(line: output.line)
         }
         if failures > 0 { throw ExitCode.failure }
     }

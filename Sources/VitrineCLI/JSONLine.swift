@@ -8,6 +8,11 @@ typealias JSONValue = JSON.Value
 /// once, so scripts reading the output line by line see each as it comes.
 enum JSONLineWriter {
     static func write(_ value: JSONValue) {
-        FileHandle.standardOutput.write(Data((value.rendered + "\n").utf8))
+        write(line: value.rendered)
+    }
+
+    /// Writes one already rendered line.
+    static func write(line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

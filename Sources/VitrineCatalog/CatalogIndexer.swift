@@ -52,19 +52,38 @@ public struct CatalogIndexer: Sendable {
         summary.duplicateExamples = Array(survey.lastRowOfRepeatedIDs.keys.sorted().prefix(10))
         var batch: [CatalogRow] = []
         var rejected: [RowFailure] = []
-        func flush() throws(CatalogError) {
-            let outcome = try process(batch, base: base)
-            summary.indexed += outcome.written
-            summary.unchanged += outcome.unchanged
-            for failure in (rejected + outcome.failures).sorted(by: { $0.row < $1.row }) {
+        // One batch is written (on a thread of its own) while the next is embedded; its
+        // failures and progress are reported once it is committed.
+        var writing: (job: BackgroundJob<Void>, unchanged: Int, written: Int, failures: [RowFailure], rows: Int)?
+        var committedRows = 0
+        func finishWrite() throws(CatalogError) {
+            guard let pending = writing else { return }
+            writing = nil
+            committedRows = pending.rows
+            do { try pending.job.wait() } catch let error as CatalogError { throw error } catch { throw CatalogError(.store, "\(error)") }
+            summary.indexed += pending.written
+            summary.unchanged += pending.unchanged
+            for failure in pending.failures {
                 summary.failed += 1
                 if summary.failures.count < 50 { summary.failures.append(failure) }
                 onFailure(failure)
             }
+            onProgress(IndexProgress(done: pending.rows, total: survey.rows, failed: summary.failed,
+                                     elapsed: Self.seconds(since: started)))
+        }
+        /// Embeds the batch, waits for the previous one's write, and starts this one's; false when
+        /// a stop came meanwhile (this batch is then dropped: the run stops after the last commit).
+        func flush() throws(CatalogError) -> Bool {
+            let prepared = try prepare(batch, base: base)
+            try finishWrite()
+            if stop.isSet { return false }
+            let store = self.store, records = prepared.records
+            writing = (BackgroundJob {
+                do throws(StoreError) { try store.upsert(records) } catch { throw CatalogError(error) }
+            }, prepared.unchanged, records.count, (rejected + prepared.failures).sorted(by: { $0.row < $1.row }), summary.rows)
             batch.removeAll(keepingCapacity: true)
             rejected.removeAll(keepingCapacity: true)
-            onProgress(IndexProgress(done: summary.rows, total: survey.rows, failed: summary.failed,
-                                     elapsed: Self.seconds(since: started)))
+            return true
         }
         while let next = try reader.next() {
             summary.rows += 1
@@ -77,11 +96,15 @@ public struct CatalogIndexer: Sendable {
                 batch.append(row)
             }
             if batch.count + rejected.count >= batchSize {
-                try flush()
-                if stop.isSet { summary.interrupted = true; break }
+                if try !flush() || stop.isSet { summary.interrupted = true; break }
             }
         }
-        if !summary.interrupted && (!batch.isEmpty || !rejected.isEmpty) { try flush() }
+        if !summary.interrupted && (!batch.isEmpty || !rejected.isEmpty) {
+            if try !flush() { summary.interrupted = true }
+        }
+        try finishWrite()
+        // An interrupted run reports the rows up to its last commit.
+        if summary.interrupted { summary.rows = committedRows }
         summary.seconds = Self.seconds(since: started)
         return summary
     }
@@ -174,7 +197,8 @@ public struct CatalogIndexer: Sendable {
         case failed(RowFailure)
     }
 
-    private func process(_ rows: [CatalogRow], base: URL) throws(CatalogError) -> (written: Int, unchanged: Int, failures: [RowFailure]) {
+    /// A batch embedded (in parallel), not yet written: what to write, what was unchanged, what failed.
+    private func prepare(_ rows: [CatalogRow], base: URL) throws(CatalogError) -> (records: [ProductRecord], unchanged: Int, failures: [RowFailure]) {
         let stored: [String: ProductFingerprint]
         do { stored = try store.fingerprints(for: rows.map(\.productID)) } catch { throw CatalogError(error) }
         let embedder = self.embedder
@@ -191,9 +215,7 @@ public struct CatalogIndexer: Sendable {
             case .failed(let failure): failures.append(failure)
             }
         }
-        // Rows of one product in one batch: keep the last (writes happen in order anyway).
-        do { try store.upsert(records) } catch { throw CatalogError(error) }
-        return (records.count, unchanged, failures)
+        return (records, unchanged, failures)
     }
 
     private static func work(_ row: CatalogRow, base: URL, stored: ProductFingerprint?, embedder: ProductEmbedder) -> Work {

@@ -19,8 +19,10 @@ public enum Command {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var attributes = Self.cleanAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, &argv, environ)
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, &argv, environ)
         guard spawned == 0 else { throw ChaosError("cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(timeout)
@@ -50,8 +52,27 @@ extension Command {
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0) }
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var attributes = Self.cleanAttributes()
+        defer { posix_spawnattr_destroy(&attributes) }
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, command[0], &actions, nil, &argv, environ)
+        let spawned = posix_spawn(&child, command[0], &actions, &attributes, &argv, environ)
         guard spawned == 0 else { throw ChaosError("cannot start \(command[0]): \(String(cString: strerror(spawned)))") }
+    }
+}
+
+extension Command {
+    /// Spawn attributes that give the child an empty signal mask and default handlers: a
+    /// child spawned from a thread that blocks signals (Dispatch's workers block most)
+    /// would otherwise inherit the mask — Python's process pool then waits forever.
+    static func cleanAttributes() -> posix_spawnattr_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        return attributes
     }
 }

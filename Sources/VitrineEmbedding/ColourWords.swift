@@ -1,57 +1,83 @@
 /// The cross-modal bridge's vocabulary: colour words in English and French,
-/// with light and dark forms, each mapped to an sRGB prototype. The text
+/// with light and dark forms, each mapped to the colours people gave that name
+/// in the XKCD colour survey (``ColourSurvey``). The text
 /// embedding turns them into a colour histogram — the same features an image
 /// gives — and projects it with the image's colour weights, so "robe rouge"
 /// lands near photos of red things whatever their text says.
 enum ColourWords {
     enum Shade { case light, normal, dark }
 
-    /// Base colours and their light, normal and dark prototypes (sRGB 0...255).
-    static let prototypes: [String: (light: (Int, Int, Int), normal: (Int, Int, Int), dark: (Int, Int, Int))] = [
-        "red": ((240, 110, 110), (200, 30, 35), (120, 15, 25)),
-        "blue": ((120, 170, 230), (35, 75, 200), (20, 35, 100)),
-        "green": ((130, 210, 130), (40, 150, 60), (20, 80, 35)),
-        "yellow": ((250, 235, 130), (240, 210, 40), (180, 150, 20)),
-        "orange": ((250, 180, 110), (240, 130, 30), (180, 85, 15)),
-        "pink": ((250, 190, 210), (240, 130, 170), (200, 60, 120)),
-        "purple": ((180, 140, 210), (120, 50, 160), (70, 20, 100)),
-        "brown": ((175, 130, 90), (120, 75, 40), (70, 40, 20)),
-        "black": ((40, 40, 40), (15, 15, 15), (5, 5, 5)),
-        "white": ((250, 250, 250), (245, 245, 245), (230, 230, 230)),
-        "grey": ((190, 190, 190), (128, 128, 128), (70, 70, 70)),
-        "beige": ((235, 220, 195), (215, 195, 160), (185, 160, 120)),
-        "turquoise": ((120, 220, 215), (40, 190, 190), (20, 130, 130)),
-        "gold": ((235, 205, 110), (205, 165, 50), (160, 120, 30)),
-        "silver": ((215, 215, 220), (190, 190, 195), (150, 150, 155)),
-    ]
-
-    /// Normalised words (accents already folded) naming a base colour, with an implied shade.
+    /// Normalised words (accents already folded) naming a colour of the survey
+    /// (``ColourSurvey``), with an implied shade. English and French.
     static let wordList: [String: (colour: String, shade: Shade)] = {
         var words: [String: (String, Shade)] = [:]
         func add(_ colour: String, _ names: [String], _ shade: Shade = .normal) {
+            precondition(ColourSurvey.entries[colour] != nil, "\(colour) is not a survey colour")
             for name in names { words[name] = (colour, shade) }
         }
-        add("red", ["red", "rouge", "rouges", "scarlet", "ecarlate", "vermillon", "vermilion"])
-        add("red", ["burgundy", "bordeaux", "maroon", "carmin", "crimson", "cramoisi"], .dark)
-        add("blue", ["blue", "bleu", "bleue", "bleus", "bleues", "azur", "cobalt"])
-        add("blue", ["navy", "marine"], .dark)
-        add("blue", ["sky", "ciel"], .light)
-        add("green", ["green", "vert", "verte", "verts", "vertes", "emerald", "emeraude"])
-        add("green", ["olive", "kaki", "khaki"], .dark)
-        add("green", ["mint", "menthe"], .light)
-        add("yellow", ["yellow", "jaune", "jaunes", "lemon", "citron", "moutarde", "mustard"])
-        add("orange", ["orange", "oranges", "orangee", "corail", "coral"])
-        add("pink", ["pink", "rose", "roses", "fuchsia", "magenta"])
-        add("purple", ["purple", "violet", "violette", "violets", "violettes", "mauve", "lilac", "lilas", "lavender", "lavande"])
-        add("purple", ["aubergine", "prune", "plum"], .dark)
-        add("brown", ["brown", "marron", "marrons", "brun", "brune", "bruns", "brunes", "chocolat", "chocolate", "cognac"])
-        add("brown", ["camel", "tan", "caramel", "fauve"], .light)
-        add("black", ["black", "noir", "noire", "noirs", "noires"])
-        add("white", ["white", "blanc", "blanche", "blancs", "blanches", "ivory", "ivoire", "ecru"])
-        add("grey", ["grey", "gray", "gris", "grise", "grises", "anthracite", "charcoal"])
-        add("beige", ["beige", "beiges", "sand", "sable", "taupe", "creme", "cream"])
-        add("turquoise", ["turquoise", "turquoises", "teal", "cyan"])
+        add("red", ["red", "rouge", "rouges"])
+        add("scarlet", ["scarlet", "ecarlate", "vermillon", "vermilion"])
+        add("crimson", ["crimson", "cramoisi", "cramoisie", "carmin"])
+        add("cherry", ["cherry", "cerise"])
+        add("burgundy", ["burgundy", "bordeaux"])
+        add("wine", ["wine"])
+        add("maroon", ["maroon"])
+        add("blue", ["blue", "bleu", "bleue", "bleus", "bleues"])
+        add("navy", ["navy", "marine"])
+        add("sky blue", ["sky", "ciel"])
+        add("azure", ["azure", "azur"])
+        add("cobalt", ["cobalt"])
+        add("denim", ["denim"])
+        add("indigo", ["indigo"])
+        add("turquoise", ["turquoise", "turquoises"])
+        add("teal", ["teal", "canard", "sarcelle"])
+        add("cyan", ["cyan"])
+        add("aqua", ["aqua"])
+        add("green", ["green", "vert", "verte", "verts", "vertes"])
+        add("emerald", ["emerald", "emeraude"])
+        add("olive", ["olive"])
+        add("khaki", ["khaki", "kaki"])
+        add("mint", ["mint", "menthe"])
+        add("lime", ["lime"])
+        add("yellow", ["yellow", "jaune", "jaunes"])
+        add("lemon", ["lemon", "citron"])
+        add("mustard", ["mustard", "moutarde"])
+        add("ochre", ["ochre", "ocher", "ocre"])
         add("gold", ["gold", "golden", "or", "dore", "doree", "dores", "dorees"])
+        add("orange", ["orange", "oranges", "orangee", "orangees", "orangy"])
+        add("coral", ["coral", "corail"])
+        add("salmon", ["salmon", "saumon"])
+        add("peach", ["peach", "peche"])
+        add("apricot", ["apricot", "abricot"])
+        add("rust", ["rust", "rouille"])
+        add("copper", ["copper", "cuivre", "cuivree"])
+        add("bronze", ["bronze"])
+        add("pink", ["pink", "rose", "roses"])
+        add("fuchsia", ["fuchsia"])
+        add("magenta", ["magenta"])
+        add("purple", ["purple", "pourpre", "pourpres"])
+        add("violet", ["violet", "violette", "violets", "violettes"])
+        add("mauve", ["mauve", "mauves"])
+        add("lilac", ["lilac", "lilas"])
+        add("lavender", ["lavender", "lavande"])
+        add("plum", ["plum", "prune"])
+        add("plum", ["aubergine"], .dark)
+        add("brown", ["brown", "marron", "marrons", "brun", "brune", "bruns", "brunes"])
+        add("chocolate", ["chocolate", "chocolat"])
+        add("mahogany", ["mahogany", "acajou"])
+        add("camel", ["camel"])
+        add("caramel", ["caramel", "cognac"])
+        add("tan", ["tan", "fauve"])
+        add("beige", ["beige", "beiges"])
+        add("sand", ["sand", "sable"])
+        add("taupe", ["taupe"])
+        add("cream", ["cream", "creme"])
+        add("ecru", ["ecru"])
+        add("ivory", ["ivory", "ivoire"])
+        add("black", ["black", "noir", "noire", "noirs", "noires"])
+        add("white", ["white", "blanc", "blanche", "blancs", "blanches"])
+        add("grey", ["grey", "gray", "gris", "grise", "grises"])
+        add("charcoal", ["charcoal", "anthracite"])
         add("silver", ["silver", "argent", "argente", "argentee"])
         return words
     }()
@@ -73,43 +99,63 @@ enum ColourWords {
         "pastel": .light, "soft": .light,
         "dark": .dark, "deep": .dark, "fonce": .dark, "foncee": .dark, "fonces": .dark, "foncees": .dark,
         "sombre": .dark, "profond": .dark,
-        // Also colours of their own, but modifiers right after a colour: "bleu marine", "bleu ciel".
-        "marine": .dark, "navy": .dark, "ciel": .light, "sky": .light,
     ]
 
-    /// The colours named in a list of token hashes (0 separates fields), as sRGB prototypes in 0...1.
-    static func mentions(in tokens: [UInt64]) -> [(Float, Float, Float)] {
-        var found: [(Float, Float, Float)] = []
-        for (index, token) in tokens.enumerated() {
-            guard let entry = words[token] else { continue }
-            // "marine" in "bleu marine" shades the blue before it; it is not a second colour.
-            if index > 0, modifiers[token] != nil, words[tokens[index - 1]] != nil { continue }
-            // "or" (gold) is also the French conjunction: only count it next to a colour modifier.
-            if token == orHash && !(index > 0 && modifiers[tokens[index - 1]] != nil) { continue }
+    /// The colours every language names first and refines after (French "bleu marine") or
+    /// before (English "navy blue"): next to a more specific colour word, they give way to it.
+    static let generic: Set<String> = ["red", "blue", "green", "yellow", "pink", "grey", "brown", "orange", "purple"]
+
+    /// The colours named in a list of token hashes (0 separates fields): for each mention, the
+    /// survey's sRGB colours for it (0...1). "bleu marine" and "navy blue" are one mention, navy.
+    static func mentions(in tokens: [UInt64]) -> [[(Float, Float, Float)]] {
+        var found: [[(Float, Float, Float)]] = []
+        // The colour named at a position, if any. "or" (gold) is also the French conjunction:
+        // it is a colour only next to a shade modifier ("or clair").
+        func colour(at index: Int) -> (colour: String, shade: Shade)? {
+            guard index >= 0, index < tokens.count, let entry = words[tokens[index]] else { return nil }
+            if tokens[index] == orHash {
+                let before = index > 0 ? modifiers[tokens[index - 1]] : nil
+                let after = index + 1 < tokens.count ? modifiers[tokens[index + 1]] : nil
+                if before == nil && after == nil { return nil }
+            }
+            return entry
+        }
+        for index in tokens.indices {
+            guard let entry = colour(at: index) else { continue }
+            // A generic colour beside a specific one ("bleu marine", "navy blue") gives way to it.
+            if generic.contains(entry.colour),
+               let neighbour = colour(at: index + 1) ?? colour(at: index - 1), !generic.contains(neighbour.colour) { continue }
             var shade = entry.shade
             if index > 0, let modifier = modifiers[tokens[index - 1]] { shade = modifier }
             if index + 1 < tokens.count, let modifier = modifiers[tokens[index + 1]] { shade = modifier }
-            guard let prototype = prototypes[entry.colour] else { continue }
-            let rgb: (Int, Int, Int)
+            // French puts the modifier after the pair: "bleu marine foncé".
+            if colour(at: index - 1) != nil, index + 1 < tokens.count, let modifier = modifiers[tokens[index + 1]] { shade = modifier }
+            if colour(at: index + 1) != nil, index + 2 < tokens.count, let modifier = modifiers[tokens[index + 2]] { shade = modifier }
+            if colour(at: index + 1) != nil, index > 0, let modifier = modifiers[tokens[index - 1]] { shade = modifier }
+            guard let survey = ColourSurvey.entries[entry.colour] else { continue }
+            let colours: [(UInt8, UInt8, UInt8)]
             switch shade {
-            case .light: rgb = prototype.light
-            case .normal: rgb = prototype.normal
-            case .dark: rgb = prototype.dark
+            case .light: colours = survey.light
+            case .normal: colours = survey.normal
+            case .dark: colours = survey.dark
             }
-            found.append((Float(rgb.0) / 255, Float(rgb.1) / 255, Float(rgb.2) / 255))
+            found.append(colours.map { (Float($0.0) / 255, Float($0.1) / 255, Float($0.2) / 255) })
         }
         return found
     }
 
-    /// The colour histogram of the named colours (each a small spread of
-    /// lightness around its prototype), finished like an image's.
-    static func histogram(for colours: [(Float, Float, Float)]) -> [Float] {
+    /// The colour histogram of the named colours (each mention weighs the same, spread
+    /// over its survey colours and a little lightness around each), finished like an image's.
+    static func histogram(for mentions: [[(Float, Float, Float)]]) -> [Float] {
         var histogram = [Float](repeating: 0, count: ColourSpace.binCount)
         histogram.withUnsafeMutableBufferPointer { bins in
-            for colour in colours {
-                for factor: Float in [0.85, 1.0, 1.12] {
-                    ColourSpace.accumulate(r: min(colour.0 * factor, 1), g: min(colour.1 * factor, 1),
-                                           b: min(colour.2 * factor, 1), weight: 1, into: bins.baseAddress!)
+            for colours in mentions where !colours.isEmpty {
+                let weight = 1 / Float(colours.count)
+                for colour in colours {
+                    for factor: Float in [0.85, 1.0, 1.12] {
+                        ColourSpace.accumulate(r: min(colour.0 * factor, 1), g: min(colour.1 * factor, 1),
+                                               b: min(colour.2 * factor, 1), weight: weight, into: bins.baseAddress!)
+                    }
                 }
             }
         }

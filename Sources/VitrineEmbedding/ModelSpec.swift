@@ -8,8 +8,10 @@ public enum ModelSpec {
     public static let name = "vitrine-clip"
     /// The version of weights and features this build computes. Version 2: images are
     /// decoded at a 192-px target instead of 64 (one decode serves the embedding and the
-    /// index-time thumbnail); the weights are version 1's.
-    public static let version = 2
+    /// index-time thumbnail). Version 3: the target holds for the longer side only, JPEG
+    /// is decoded with libjpeg's fast integer DCT and plain upsampling, and colour words
+    /// come from the XKCD colour survey (``ColourSurvey``). The weights are version 1's.
+    public static let version = 3
     /// `name@version`, carried by every vector.
     public static var id: String { "\(name)@\(version)" }
     /// The seed the committed weights were generated with.
@@ -37,9 +39,9 @@ public enum ModelSpec {
     /// Weight of the colour-word bridge inside a text vector (the n-grams weigh 1).
     static let colourBridgeWeight: Float = 0.5
 
-    /// The decoder's target: JPEG is DCT-scaled down to the smallest size whose sides
-    /// still cover 192 px — three times the working image's side, and large enough for
-    /// the product's thumbnail, so indexing decodes each image once.
+    /// The decoder's target: JPEG is DCT-scaled down to the smallest size whose longer
+    /// side still covers 192 px — three times the working image's side, and large enough
+    /// for the product's thumbnail, so indexing decodes each image once.
     public static var decodeTarget: Int { Thumbnail.minimumSide }
 
     /// The base file name of the weights and manifest in `models/`.

@@ -14,7 +14,7 @@ struct TextFeatures {
 
     private(set) var features: [Feature] = []
     /// sRGB prototypes of the colour words found (for the cross-modal bridge).
-    private(set) var colours: [(Float, Float, Float)] = []
+    private(set) var colours: [[(Float, Float, Float)]] = []
 
     static let unigramWeight: Float = 1.0
     static let bigramWeight: Float = 0.8

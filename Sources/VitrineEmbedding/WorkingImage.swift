@@ -21,49 +21,48 @@ struct WorkingImage {
         let horizontal = Resampler.taps(from: source.width, to: width)
         let vertical = Resampler.taps(from: source.height, to: height)
         let count = width * height
-        let sourceWidth = source.width, sourceHeight = source.height
-        // Horizontal pass: source rows × working columns, RGB interleaved.
-        let rows = UnsafeMutablePointer<Float>.allocate(capacity: sourceHeight * width * 3)
+        let sourceWidth = source.width
+        let rowLength = sourceWidth * 3
+        // Vertical pass first, on whole interleaved rows (contiguous, so it vectorises):
+        // working rows × source columns.
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: height * rowLength)
         defer { rows.deallocate() }
+        rows.update(repeating: 0, count: height * rowLength)
         source.pixels.withUnsafeBufferPointer { input in
             let pixels = input.baseAddress!
-            for y in 0..<sourceHeight {
-                let rowBase = y * sourceWidth * 3
-                for x in 0..<width {
-                    var r: Float = 0, g: Float = 0, b: Float = 0
-                    for tap in horizontal[x] {
-                        let index = rowBase + tap.index * 3
-                        r += tap.weight * Float(pixels[index])
-                        g += tap.weight * Float(pixels[index + 1])
-                        b += tap.weight * Float(pixels[index + 2])
-                    }
-                    let o = (y * width + x) * 3
-                    rows[o] = r
-                    rows[o + 1] = g
-                    rows[o + 2] = b
+            for y in 0..<height {
+                let out = rows + y * rowLength
+                for t in vertical.range(y) {
+                    let line = pixels + vertical.index[t] * rowLength, w = vertical.weight[t]
+                    for i in 0..<rowLength { out[i] += w * Float(line[i]) }
                 }
             }
         }
-        // Vertical pass into three planes, scaled to 0...1.
+        // Horizontal pass into three planes, scaled to 0...1.
         let normalise: Float = 1 / 255
         var planes = (red: [Float](repeating: 0, count: count), green: [Float](repeating: 0, count: count),
                       blue: [Float](repeating: 0, count: count))
         planes.red.withUnsafeMutableBufferPointer { red in
             planes.green.withUnsafeMutableBufferPointer { green in
                 planes.blue.withUnsafeMutableBufferPointer { blue in
-                    for y in 0..<height {
-                        for x in 0..<width {
-                            var r: Float = 0, g: Float = 0, b: Float = 0
-                            for tap in vertical[y] {
-                                let index = (tap.index * width + x) * 3
-                                r += tap.weight * rows[index]
-                                g += tap.weight * rows[index + 1]
-                                b += tap.weight * rows[index + 2]
+                    horizontal.index.withUnsafeBufferPointer { index in
+                        horizontal.weight.withUnsafeBufferPointer { weight in
+                            for y in 0..<height {
+                                let line = rows + y * rowLength
+                                for x in 0..<width {
+                                    var r: Float = 0, g: Float = 0, b: Float = 0
+                                    for t in horizontal.range(x) {
+                                        let p = line + index[t] * 3, w = weight[t]
+                                        r += w * p[0]
+                                        g += w * p[1]
+                                        b += w * p[2]
+                                    }
+                                    let o = y * width + x
+                                    red[o] = min(max(r * normalise, 0), 1)
+                                    green[o] = min(max(g * normalise, 0), 1)
+                                    blue[o] = min(max(b * normalise, 0), 1)
+                                }
                             }
-                            let o = y * width + x
-                            red[o] = min(max(r * normalise, 0), 1)
-                            green[o] = min(max(g * normalise, 0), 1)
-                            blue[o] = min(max(b * normalise, 0), 1)
                         }
                     }
                 }
@@ -78,27 +77,30 @@ struct WorkingImage {
     }
 }
 
-/// One-dimensional resampling weights.
+/// One-dimensional resampling weights, flat: output position `i` sums
+/// `weight[t] · input[index[t]]` for `t` in `start[i] ..< start[i + 1]`.
 enum Resampler {
-    struct Tap {
-        var index: Int
-        var weight: Float
+    struct Taps {
+        var start: [Int] = [0]
+        var index: [Int] = []
+        var weight: [Float] = []
+
+        @inline(__always) func range(_ output: Int) -> Range<Int> { start[output]..<start[output + 1] }
     }
 
     /// For each of `outputs` positions, the source positions and weights (summing to 1).
-    static func taps(from inputs: Int, to outputs: Int) -> [[Tap]] {
+    static func taps(from inputs: Int, to outputs: Int) -> Taps {
         let ratio = Double(inputs) / Double(outputs)
-        var result: [[Tap]] = []
-        result.reserveCapacity(outputs)
+        var result = Taps()
+        result.start.reserveCapacity(outputs + 1)
         for out in 0..<outputs {
-            var taps: [Tap] = []
             if ratio >= 1 {
                 // Area average: the source interval [out·ratio, (out+1)·ratio).
                 let start = Double(out) * ratio, end = start + ratio
                 var index = Int(start)
                 while Double(index) < end && index < inputs {
                     let covered = min(end, Double(index + 1)) - max(start, Double(index))
-                    if covered > 1e-9 { taps.append(Tap(index: index, weight: Float(covered / ratio))) }
+                    if covered > 1e-9 { result.index.append(index); result.weight.append(Float(covered / ratio)) }
                     index += 1
                 }
             } else {
@@ -107,10 +109,13 @@ enum Resampler {
                 let low = min(max(Int(centre.rounded(.down)), 0), inputs - 1)
                 let high = min(low + 1, inputs - 1)
                 let t = Float(min(max(centre - Double(low), 0), 1))
-                taps.append(Tap(index: low, weight: 1 - t))
-                if high != low { taps.append(Tap(index: high, weight: t)) } else { taps[0].weight = 1 }
+                if high != low {
+                    result.index += [low, high]; result.weight += [1 - t, t]
+                } else {
+                    result.index.append(low); result.weight.append(1)
+                }
             }
-            result.append(taps)
+            result.start.append(result.index.count)
         }
         return result
     }

@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Callers that need only a small image pass a `targetSize`: JPEG is then
 /// decoded in the DCT domain at the smallest scale (1/2, 1/4, 1/8) whose
-/// both sides still reach the target, which is several times faster.
+/// longer side still reaches the target, which is several times faster.
 public struct ImageDecoder: Sendable {
     /// The limits applied to every file.
     public var limits: DecodeLimits
@@ -32,7 +32,7 @@ public struct ImageDecoder: Sendable {
 
     /// Decodes `bytes` into upright RGB pixels.
     ///
-    /// - Parameter targetSize: when set, the smallest size each side of the
+    /// - Parameter targetSize: when set, the smallest size the longer side of the
     ///   result must keep (or the full size, if smaller); JPEG may then be
     ///   decoded at a DCT scale. `nil` decodes at full size.
     public func decode<Bytes: ContiguousBytes>(_ bytes: Bytes, targetSize: Int? = nil) throws(ImagingError) -> DecodedImage {
@@ -55,14 +55,12 @@ public struct ImageDecoder: Sendable {
     }
 
     /// The DCT scale denominator (1, 2, 4 or 8) for a stored `width`×`height`
-    /// JPEG when each side must stay at least `targetSize` (or its full size).
+    /// JPEG when its longer side must stay at least `targetSize` (or its full size).
     public static func scaleDenominator(width: Int, height: Int, targetSize: Int?) -> Int {
         guard let targetSize, targetSize > 0 else { return 1 }
-        let needWidth = min(targetSize, width), needHeight = min(targetSize, height)
-        for denominator in [8, 4, 2] {
-            let scaledWidth = (width + denominator - 1) / denominator
-            let scaledHeight = (height + denominator - 1) / denominator
-            if scaledWidth >= needWidth && scaledHeight >= needHeight { return denominator }
+        let longer = max(width, height), need = min(targetSize, longer)
+        for denominator in [8, 4, 2] where (longer + denominator - 1) / denominator >= need {
+            return denominator
         }
         return 1
     }

@@ -13,7 +13,7 @@ struct ChaosTests {
         let variants = Repository.fixtures.appendingPathComponent("products/variants")
         let images = try FileManager.default.contentsOfDirectory(atPath: variants.path).sorted().filter { $0.hasSuffix(".jpg") }
             .map { try Data(contentsOf: variants.appendingPathComponent($0)) }
-        return ChaosSetup(binary: ProcessRunner.binary, model: Repository.root.appendingPathComponent("models/vitrine-clip-v2.json"),
+        return ChaosSetup(binary: ProcessRunner.binary, model: Repository.root.appendingPathComponent("models/vitrine-clip-v3.json"),
                           folder: folder, images: images)
     }
 

@@ -31,7 +31,7 @@ struct EmbedCommandTests {
                 #expect(error["code"] as? String == "truncated")
                 continue
             }
-            #expect(object["model"] as? String == "vitrine-clip@2")
+            #expect(object["model"] as? String == "vitrine-clip@3")
             #expect(object["dimension"] as? Int == 512)
             let vector = try #require(object["vector"] as? [Double])
             #expect(vector.count == 512)
@@ -92,23 +92,23 @@ struct EmbedCommandTests {
     func verify() throws {
         let ok = try Self.run(["model", "verify"])
         #expect(ok.exitedNormally && ok.status == 0, "\(ok.stderr)")
-        #expect(ok.stdout.contains("ok: vitrine-clip@2"))
+        #expect(ok.stdout.contains("ok: vitrine-clip@3"))
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-verify-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let generated = try Self.run(["model", "generate", "--output", folder.path])
         #expect(generated.exitedNormally && generated.status == 0)
         // Generated from the default seed: the same bytes as the committed files.
-        for name in ["vitrine-clip-v2.bin", "vitrine-clip-v2.json"] {
+        for name in ["vitrine-clip-v3.bin", "vitrine-clip-v3.json"] {
             let mine = try Data(contentsOf: folder.appendingPathComponent(name))
             let committed = try Data(contentsOf: Self.repository.appendingPathComponent("models/\(name)"))
             #expect(mine == committed, "\(name) differs from the committed file")
         }
-        let weights = folder.appendingPathComponent("vitrine-clip-v2.bin")
+        let weights = folder.appendingPathComponent("vitrine-clip-v3.bin")
         var bytes = try Data(contentsOf: weights)
         bytes[bytes.count / 2] ^= 0x10
         try bytes.write(to: weights)
-        let bad = try Self.run(["model", "verify", "--model", folder.appendingPathComponent("vitrine-clip-v2.json").path])
+        let bad = try Self.run(["model", "verify", "--model", folder.appendingPathComponent("vitrine-clip-v3.json").path])
         #expect(bad.exitedNormally && bad.status == 1)
         #expect(bad.stderr.contains("SHA-256"))
     }

@@ -24,9 +24,9 @@ struct ReindexTests {
         return (store, queue, folder, file)
     }
 
-    /// Marks every product as made by an older model, as a model change would leave them.
+    /// Marks every product as made by model version 2, as moving to version 3 leaves them.
     static func age(_ store: SQLiteProductStore) throws {
-        try DatabaseQueue(path: store.path).write { db in try db.execute(sql: "UPDATE product SET model = 'vitrine-clip@0'") }
+        try DatabaseQueue(path: store.path).write { db in try db.execute(sql: "UPDATE product SET model = 'vitrine-clip@2'") }
     }
 
     @Test("reindex after a model change and reindex --all keep every image vector and thumbnail, uploads included")

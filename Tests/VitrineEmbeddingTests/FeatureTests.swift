@@ -51,7 +51,7 @@ struct FeatureTests {
 
     @Test("colour histograms: a red patch lands in red bins, grey in achromatic bins")
     func colourBins() {
-        func histogram(_ rgb: (Float, Float, Float)) -> [Float] { ColourWords.histogram(for: [rgb]) }
+        func histogram(_ rgb: (Float, Float, Float)) -> [Float] { ColourWords.histogram(for: [[rgb]]) }
         let red = histogram((0.8, 0.1, 0.1)), grey = histogram((0.5, 0.5, 0.5)), blue = histogram((0.1, 0.2, 0.8))
         let achromatic = ColourSpace.chromaticBins..<ColourSpace.binCount
         #expect(grey[achromatic].reduce(0, +) > 0.99 * grey.reduce(0, +))
@@ -88,9 +88,48 @@ struct FeatureTests {
         #expect(mentions("noir ou blanc") == 2)
         #expect(mentions("rouge or noir") == 2, "'or' between colours is the conjunction")
         #expect(mentions("table basse en chêne") == 0)
-        let light = TextFeatures(ProductText(query: "bleu clair")).colours[0]
-        let dark = TextFeatures(ProductText(query: "bleu foncé")).colours[0]
-        #expect(light.2 > dark.2 && light.0 > dark.0)
+        func luma(_ text: String) -> Float {
+            let colours = TextFeatures(ProductText(query: text)).colours[0]
+            var total: Float = 0
+            for colour in colours { total += 0.299 * colour.0 + 0.587 * colour.1 + 0.114 * colour.2 }
+            return total / Float(colours.count)
+        }
+        #expect(luma("bleu clair") > luma("bleu") && luma("bleu") > luma("bleu foncé"))
+        #expect(luma("light green") > luma("green") && luma("green") > luma("dark green"))
+        #expect(luma("bleu marine foncé") < luma("bleu marine"), "the modifier after a pair shades it")
+    }
+
+    @Test("colour names from the XKCD survey: at least 30, each in English and French; compounds are one colour")
+    func surveyColours() {
+        let pairs = [("beige", "beige"), ("navy", "marine"), ("burgundy", "bordeaux"), ("turquoise", "turquoise"),
+                     ("khaki", "kaki"), ("teal", "canard"), ("gold", "doré"), ("silver", "argenté"), ("cream", "crème"),
+                     ("red", "rouge"), ("orange", "orangé"), ("yellow", "jaune"), ("green", "vert"), ("blue", "bleu"),
+                     ("purple", "pourpre"), ("pink", "rose"), ("brown", "marron"), ("black", "noir"), ("white", "blanc"),
+                     ("grey", "gris"), ("olive", "olive"), ("lavender", "lavande"), ("mint", "menthe"), ("coral", "corail"),
+                     ("salmon", "saumon"), ("mustard", "moutarde"), ("ivory", "ivoire"), ("charcoal", "anthracite"),
+                     ("lilac", "lilas"), ("peach", "pêche"), ("plum", "prune"), ("rust", "rouille"), ("emerald", "émeraude"),
+                     ("chocolate", "chocolat"), ("crimson", "cramoisi"), ("copper", "cuivre"), ("scarlet", "écarlate")]
+        let names: [String] = pairs.compactMap { ColourWords.wordList[TextNormalizer.normalized($0.0)]?.colour }
+        #expect(Set(names).count == pairs.count && pairs.count >= 30)
+        for (english, french) in pairs {
+            let en: String? = ColourWords.wordList[TextNormalizer.normalized(english)]?.colour
+            let fr: String? = ColourWords.wordList[TextNormalizer.normalized(french)]?.colour
+            #expect(en != nil && en == fr, "\(english) / \(french)")
+        }
+        let known = ColourWords.wordList.values.allSatisfy { ColourSurvey.entries[$0.colour] != nil }
+        #expect(known)
+        // "bleu marine" and "navy blue" name navy once, not blue and navy.
+        for text in ["bleu marine", "navy blue", "vert olive", "olive green", "rose saumon", "bleu ciel", "sky blue"] {
+            #expect(TextFeatures(ProductText(query: text)).colours.count == 1, "\(text)")
+        }
+        func meanBlue(_ text: String) -> Float {
+            let colours = TextFeatures(ProductText(query: text)).colours[0]
+            var total: Float = 0
+            for colour in colours { total += colour.2 }
+            return total / Float(colours.count)
+        }
+        let navy = meanBlue("bleu marine"), blue = meanBlue("bleu")
+        #expect(navy < blue, "navy is darker than blue")
     }
 
     @Test("the name weighs more than the description")

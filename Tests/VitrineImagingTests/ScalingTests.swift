@@ -5,8 +5,8 @@ import Testing
 /// The DCT fast path: a target size picks the smallest JPEG scale that still covers it.
 @Suite("DCT scaling")
 struct ScalingTests {
-    @Test("scale choice keeps both sides at or above the target", arguments: [
-        (800, 800, 128, 4), (800, 800, 100, 8), (800, 800, 101, 4), (800, 800, 400, 2), (800, 800, 401, 1),
+    @Test("scale choice keeps the longer side at or above the target", arguments: [
+        (800, 450, 192, 4), (450, 800, 192, 4), (800, 227, 100, 8), (800, 800, 128, 4), (800, 800, 100, 8), (800, 800, 101, 4), (800, 800, 400, 2), (800, 800, 401, 1),
         (800, 600, 128, 4), (64, 48, 128, 1), (64, 48, 24, 2), (64, 48, 6, 8), (4000, 3000, 224, 8),
     ])
     func scaleChoice(_ width: Int, _ height: Int, _ target: Int, _ expected: Int) {

@@ -16,7 +16,7 @@ import VitrineTestSupport
 struct RouteTests {
     static let model: EmbeddingModel = {
         do throws(EmbeddingError) {
-            return try EmbeddingModel.load(manifestURL: Repository.root.appendingPathComponent("models/vitrine-clip-v2.json"))
+            return try EmbeddingModel.load(manifestURL: Repository.root.appendingPathComponent("models/vitrine-clip-v3.json"))
         } catch { fatalError("\(error)") }
     }()
 
@@ -91,7 +91,7 @@ struct RouteTests {
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/ready", method: .get) { (response: TestResponse) async throws in
                 #expect(response.status == .ok)
-                #expect(try Self.json(response.body)["model"] as? String == "vitrine-clip@2")
+                #expect(try Self.json(response.body)["model"] as? String == "vitrine-clip@3")
             }
             try await client.execute(uri: "/openapi.yaml", method: .get) { (response: TestResponse) async throws in
                 let text = String(buffer: response.body)
@@ -122,7 +122,7 @@ struct RouteTests {
                 #expect(response.status == .ok)
                 let body = try Self.json(response.body)
                 #expect(body["status"] as? String == "success" && body["product_id"] as? String == "42")
-                #expect(body["embedding_dimension"] as? Int == 512 && body["model"] as? String == "vitrine-clip@2")
+                #expect(body["embedding_dimension"] as? Int == 512 && body["model"] as? String == "vitrine-clip@3")
             }
             #expect(try store.product(id: "42")?.name == "Robe d'été")
             #expect(try store.product(id: "42")?.metadata == "{\"size\":\"M\"}")

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import VitrineChaos
+
+/// Vitrine beside the plain Python pipeline (../shared/peers/) on the same real photos, in
+/// the same minutes, runs interleaved: the peer's images/s (Pillow + numpy, one process per
+/// core), `vitrine embed` (decode + embed, every core) and `vitrine index-catalog` end to end
+/// (SQLite, thumbnails and originals kept) on a catalogue of those photos. Prints each run,
+/// the medians and the ratios. The photos come from fixtures/tools/fetch-real-photos.sh.
+struct PeerBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer",
+        abstract: "vitrine embed and index-catalog against the Python peer pipeline on the same real photos; medians and ratios.")
+
+    @Option(help: "The real photos (fixtures/tools/fetch-real-photos.sh); with its manifest.tsv, only those of at least --min-side px.")
+    var photos = "/tmp/vitrine-real-photos"
+
+    @Option(help: "Only photos whose longer side is at least this (from manifest.tsv).")
+    var minSide = 600
+
+    @Option(help: "The peer's timing script.")
+    var peer = "../shared/peers/bench_python_pipeline.py"
+
+    @Option(help: "A Python with Pillow and numpy.")
+    var python = "/tmp/vitrine-real-photos/.venv/bin/python3"
+
+    @Option(help: "Each run embeds the photo list this many times over (longer runs, steadier figures).")
+    var repeats = 4
+
+    @Option(help: "Interleaved runs; medians are printed.")
+    var runs = 5
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: photos)
+        var files: [String] = []
+        if let manifest = try? String(contentsOf: folder.appendingPathComponent("manifest.tsv"), encoding: .utf8) {
+            for line in manifest.split(separator: "\n") {
+                let fields = line.split(separator: "\t")
+                guard fields.count >= 4, let w = Int(fields[2]), let h = Int(fields[3]), max(w, h) >= minSide else { continue }
+                files.append(folder.appendingPathComponent(String(fields[0])).path)
+            }
+        } else {
+            files = try FileManager.default.contentsOfDirectory(atPath: photos).filter { $0.hasSuffix(".jpg") }.sorted()
+                .map { folder.appendingPathComponent($0).path }
+        }
+        guard files.count >= 100 else {
+            throw ValidationError("\(files.count) photos in \(photos): run `bash fixtures/tools/fetch-real-photos.sh \(photos)` first")
+        }
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("vitrine").path
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-peer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        // The catalogue: one product per photo, a name and a description like a shop's.
+        var csv = "product_id,name,description,metadata,image\n"
+        for (index, file) in files.enumerated() {
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            csv += "p\(index),\(name),\"Photo \(index) of the real-photo set, \(name).\",\"{\"\"source\"\": \"\"real\"\"}\",\(file)\n"
+        }
+        let catalog = work.appendingPathComponent("catalog.csv")
+        try csv.write(to: catalog, atomically: true, encoding: .utf8)
+        let list = Array(repeating: files, count: max(1, repeats)).flatMap { $0 }
+        print("peer benchmark: \(files.count) real photos (longer side ≥ \(minSide) px) from \(photos), × \(repeats) per embed run, \(runs) interleaved runs, \(cores) cores")
+        print("run   python images/s   vitrine embed images/s   python (catalogue files)   index-catalog products/s")
+        var peerRates: [Double] = [], embedRates: [Double] = [], peerOnce: [Double] = [], indexRates: [Double] = []
+        for run in 1...runs {
+            peerRates.append(try peerRate(list, processes: cores))
+            embedRates.append(Double(list.count) / (try timed(binary, ["embed", "--jobs", "\(cores)"] + list)))
+            peerOnce.append(try peerRate(files, processes: cores))
+            let db = work.appendingPathComponent("run\(run).sqlite").path
+            indexRates.append(Double(files.count) / (try timed(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"])))
+            print(String(format: "%3d   %17.0f   %22.0f   %24.0f   %24.0f", run, peerRates.last!, embedRates.last!, peerOnce.last!, indexRates.last!))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let p = median(peerRates), e = median(embedRates), p1 = median(peerOnce), i = median(indexRates)
+        print("median: python \(Measure.format(p, 0)) images/s, vitrine embed \(Measure.format(e, 0)) images/s: \(Measure.format(e / p, 2))×")
+        print("median: python on the catalogue's files \(Measure.format(p1, 0)) images/s, index-catalog \(Measure.format(i, 0)) products/s: \(Measure.format(i / p1, 2))×")
+        let ratios = zip(embedRates, peerRates).map { $0 / $1 }.sorted(), indexRatios = zip(indexRates, peerOnce).map { $0 / $1 }.sorted()
+        print("per-run ratios: embed \(ratios.map { Measure.format($0, 2) }.joined(separator: " ")); index-catalog \(indexRatios.map { Measure.format($0, 2) }.joined(separator: " "))")
+    }
+
+    /// The peer's images/s over `files` (one round).
+    func peerRate(_ files: [String], processes: Int) throws -> Double {
+        let output = try capture(python, [peer, "--processes", "\(processes)", "--rounds", "1"] + files)
+        guard let line = output.split(separator: "\n").first(where: { $0.hasSuffix("images/s") && !$0.hasPrefix("median") }),
+              let rate = Double(line.split(separator: " ")[0]) else {
+            throw ValidationError("the peer printed no rate: \(output.suffix(500))")
+        }
+        return rate
+    }
+
+    /// Wall seconds of one successful child process.
+    func timed(_ binary: String, _ arguments: [String]) throws -> Double {
+        let started = Date()
+        _ = try capture(binary, arguments)
+        return Date().timeIntervalSince(started)
+    }
+
+    /// Runs a child process to its end (posix_spawn: Foundation's `Process` left the peer's
+    /// process pool waiting forever); its output.
+    func capture(_ executable: String, _ arguments: [String]) throws -> String {
+        try Command.run([executable] + arguments, timeout: 600)
+    }
+}
