@@ -98,9 +98,9 @@ struct BrowserTests {
         let odd = try Self.render(server, "#/product/\(encoded)", until: loaded)
         #expect(odd.contains("Lampe étrange</h1>") && odd.contains("<dd>\(oddID)</dd>"), "\(odd.prefix(4000))")
         #expect(try loaded.firstMatch(in: odd) != nil, "the thumbnail of \(oddID) loaded: \(odd.prefix(4000))")
-        // Near-duplicates: the dress and its zoomed copy side by side.
+        // Near-duplicates at the default threshold: the lamp and its re-encoded copy side by side.
         let duplicates = try Self.render(server, "#/duplicates", until: #/Group 1:/#)
-        #expect(duplicates.contains("data-product-id=\"p02\"") && duplicates.contains("data-product-id=\"p02-zoom\""),
+        #expect(duplicates.contains("data-product-id=\"p04\"") && duplicates.contains("data-product-id=\"p04-bis\""),
                 "\(duplicates.prefix(4000))")
         // The indexing view: the figures from /api/v1/stats.
         // The 25 products of the catalogue and the odd-id one.

@@ -228,7 +228,7 @@ async function showDuplicates() {
   const groups = $("#groups");
   status.textContent = "Looking for near-duplicates…";
   try {
-    const threshold = $("#threshold").value || "0.85";
+    const threshold = $("#threshold").value || "0.95";
     const answer = await (await api("/api/v1/duplicates?threshold=" + encodeURIComponent(threshold))).json();
     groups.replaceChildren(...answer.groups.map((group, index) => {
       const box = document.createElement("section");

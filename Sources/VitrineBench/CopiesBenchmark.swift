@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineEmbedding
+import VitrineImaging
+
+/// Near-duplicates on real photos: copies made by fixtures/tools/make-real-copies.py (16 harsh
+/// transforms of 100 photos) searched among every real photo. Prints recall@1 per transform (the
+/// nearest photo is the original), the similarity of copies to their originals and of distinct
+/// photos to each other, and the duplicate finder's precision and recall by threshold.
+struct CopiesBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copies",
+        abstract: "Recall@1 of harsh copies of real photos among all of them; duplicate precision/recall by threshold.")
+
+    @Option(help: "The real photos (fixtures/tools/fetch-real-photos.sh): the gallery.")
+    var photos = "/tmp/vitrine-real-photos"
+
+    @Option(help: "The copies (fixtures/tools/make-real-copies.py): one folder per transform.")
+    var copies = "/tmp/vitrine-real-copies"
+
+    func run() throws {
+        let (model, _) = try productPhotos()
+        let pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
+        let names = try FileManager.default.contentsOfDirectory(atPath: photos).filter { $0.hasSuffix(".jpg") }.sorted()
+        func embed(_ paths: [String]) throws -> [[Float]] {
+            try ParallelMap.run(paths, workers: ProcessInfo.processInfo.activeProcessorCount) { path in
+                Result { try model.embedImage(pipeline.pixels(atPath: path)).vector }
+            }.map { try $0.get() }
+        }
+        let gallery = try embed(names.map { photos + "/" + $0 })
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let transforms = try FileManager.default.contentsOfDirectory(atPath: copies).sorted()
+        print("copies benchmark: \(names.count) real photos in the gallery, \(transforms.count) transforms, model \(model.id)")
+        print("transform      copies  recall@1  median similarity to original  lowest similarity")
+        var all: [[Float]] = gallery, source: [Int] = Array(gallery.indices)
+        var copyScores: [Float] = [], recalls: [Double] = []
+        for transform in transforms {
+            let files = try FileManager.default.contentsOfDirectory(atPath: copies + "/" + transform).filter { index[$0] != nil }.sorted()
+            let vectors = try embed(files.map { copies + "/" + transform + "/" + $0 })
+            var hits = 0, scores: [Float] = []
+            for (file, vector) in zip(files, vectors) {
+                let original = index[file]!
+                var best = -Float.infinity, bestIndex = -1
+                for (position, candidate) in gallery.enumerated() {
+                    let score = VectorMath.dot(vector, candidate)
+                    if score > best { best = score; bestIndex = position }
+                }
+                if bestIndex == original { hits += 1 }
+                scores.append(VectorMath.dot(vector, gallery[original]))
+                all.append(vector); source.append(original)
+            }
+            scores.sort()
+            copyScores += scores
+            recalls.append(Double(hits) / Double(max(files.count, 1)))
+            print("\(transform.padding(toLength: 13, withPad: " ", startingAt: 0))  \(files.count)  \(Measure.format(recalls.last!, 2))  \(Measure.format(Double(scores[scores.count / 2]), 3))  \(Measure.format(Double(scores.first ?? 0), 3))")
+        }
+        print("mean recall@1 over \(transforms.count) transforms: \(Measure.format(recalls.reduce(0, +) / Double(max(recalls.count, 1)), 3))")
+        // Distinct photos: every pair of gallery photos.
+        var distinct: [Float] = []
+        for a in gallery.indices { for b in (a + 1)..<gallery.count { distinct.append(VectorMath.dot(gallery[a], gallery[b])) } }
+        distinct.sort()
+        copyScores.sort()
+        func percentile(_ values: [Float], _ p: Double) -> String { Measure.format(Double(values[min(values.count - 1, Int(Double(values.count) * p))]), 3) }
+        print("similarity of distinct photos (\(distinct.count) pairs): median \(percentile(distinct, 0.5)), p99 \(percentile(distinct, 0.99)), p99.9 \(percentile(distinct, 0.999)), max \(percentile(distinct, 1))")
+        print("similarity of copies to their originals (\(copyScores.count)): p1 \(percentile(copyScores, 0.01)), p5 \(percentile(copyScores, 0.05)), p10 \(percentile(copyScores, 0.10)), median \(percentile(copyScores, 0.5))")
+        // The duplicate finder over gallery + copies: a pair is right when both come from one photo.
+        let lowest: Float = 0.70
+        let pairs = DuplicateFinder(threshold: lowest).pairs(all)
+        let expected = all.count - gallery.count
+        print("duplicate finder on \(all.count) images (\(expected) copies): threshold  pairs  precision  copies found")
+        for step in 0...12 {
+            let threshold = lowest + Float(step) * 0.025
+            let kept = pairs.filter { $0.score >= threshold }
+            let right = kept.filter { source[Int($0.a)] == source[Int($0.b)] }
+            let found = Set(kept.flatMap { pair -> [Int] in
+                let a = Int(pair.a), b = Int(pair.b)
+                return source[a] == source[b] && (a < gallery.count || b < gallery.count) ? [max(a, b)] : []
+            }).count
+            let marker = abs(threshold - DuplicateFinder.defaultThreshold) < 0.001 ? "  ← default" : ""
+            let precision = kept.isEmpty ? 1 : Double(right.count) / Double(kept.count)
+            print("  \(Measure.format(Double(threshold), 3))  \(kept.count)  \(Measure.format(precision, 4))  \(found) / \(expected) (\(Measure.format(100 * Double(found) / Double(max(expected, 1)), 1) ) %)\(marker)")
+        }
+        let wrong = pairs.filter { $0.score >= DuplicateFinder.defaultThreshold && source[Int($0.a)] != source[Int($0.b)] }
+        for pair in wrong.prefix(8) {
+            print("  distinct above the default: \(names[source[Int(pair.a)]]) ~ \(names[source[Int(pair.b)]]) \(Measure.format(Double(pair.score), 3))")
+        }
+    }
+}
