@@ -52,31 +52,30 @@ struct PeerBenchmark: ParsableCommand {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-peer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        // The catalogue: one product per photo, a name and a description like a shop's.
+        let list = Array(repeating: files, count: max(1, repeats)).flatMap { $0 }
+        // The catalogue: one product per photo of the list (each photo `repeats` times, under
+        // other ids), a name and a description like a shop's.
         var csv = "product_id,name,description,metadata,image\n"
-        for (index, file) in files.enumerated() {
+        for (index, file) in list.enumerated() {
             let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             csv += "p\(index),\(name),\"Photo \(index) of the real-photo set, \(name).\",\"{\"\"source\"\": \"\"real\"\"}\",\(file)\n"
         }
         let catalog = work.appendingPathComponent("catalog.csv")
         try csv.write(to: catalog, atomically: true, encoding: .utf8)
-        let list = Array(repeating: files, count: max(1, repeats)).flatMap { $0 }
         print("peer benchmark: \(files.count) real photos (longer side ≥ \(minSide) px) from \(photos), × \(repeats) per embed run, \(runs) interleaved runs, \(cores) cores")
-        print("run   python images/s   vitrine embed images/s   python (catalogue files)   index-catalog products/s")
-        var peerRates: [Double] = [], embedRates: [Double] = [], peerOnce: [Double] = [], indexRates: [Double] = []
+        print("run   python images/s   vitrine embed images/s   index-catalog products/s (\(list.count) products, SQLite, thumbnails)")
+        var peerRates: [Double] = [], embedRates: [Double] = [], indexRates: [Double] = []
         for run in 1...runs {
             peerRates.append(try peerRate(list, processes: cores))
             embedRates.append(Double(list.count) / (try timed(binary, ["embed", "--jobs", "\(cores)"] + list)))
-            peerOnce.append(try peerRate(files, processes: cores))
             let db = work.appendingPathComponent("run\(run).sqlite").path
-            indexRates.append(Double(files.count) / (try timed(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"])))
-            print(String(format: "%3d   %17.0f   %22.0f   %24.0f   %24.0f", run, peerRates.last!, embedRates.last!, peerOnce.last!, indexRates.last!))
+            indexRates.append(Double(list.count) / (try timed(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"])))
+            print("\(run)   \(Measure.format(peerRates.last!, 0))   \(Measure.format(embedRates.last!, 0))   \(Measure.format(indexRates.last!, 0))")
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let p = median(peerRates), e = median(embedRates), p1 = median(peerOnce), i = median(indexRates)
-        print("median: python \(Measure.format(p, 0)) images/s, vitrine embed \(Measure.format(e, 0)) images/s: \(Measure.format(e / p, 2))×")
-        print("median: python on the catalogue's files \(Measure.format(p1, 0)) images/s, index-catalog \(Measure.format(i, 0)) products/s: \(Measure.format(i / p1, 2))×")
-        let ratios = zip(embedRates, peerRates).map { $0 / $1 }.sorted(), indexRatios = zip(indexRates, peerOnce).map { $0 / $1 }.sorted()
+        let p = median(peerRates), e = median(embedRates), i = median(indexRates)
+        print("median: python \(Measure.format(p, 0)) images/s; vitrine embed \(Measure.format(e, 0)) images/s: \(Measure.format(e / p, 2))×; index-catalog \(Measure.format(i, 0)) products/s: \(Measure.format(i / p, 2))×")
+        let ratios = zip(embedRates, peerRates).map { $0 / $1 }.sorted(), indexRatios = zip(indexRates, peerRates).map { $0 / $1 }.sorted()
         print("per-run ratios: embed \(ratios.map { Measure.format($0, 2) }.joined(separator: " ")); index-catalog \(indexRatios.map { Measure.format($0, 2) }.joined(separator: " "))")
     }
 

@@ -45,49 +45,57 @@ enum PatchGrid {
         for index in luma.indices {
             luma[index] = 0.299 * image.red[index] + 0.587 * image.green[index] + 0.114 * image.blue[index]
         }
-        let binScale = Float(orientationBins) / Float.pi
-        for y in box.y0...box.y1 {
-            let v = (Float(y - box.y0) + 0.5) / cellHeight - 0.5
-            let row0 = Int((v).rounded(.down)), rowT = v - Float(row0)
-            for x in box.x0...box.x1 {
-                let index = y * width + x
-                let u = (Float(x - box.x0) + 0.5) / cellWidth - 0.5
-                let column0 = Int((u).rounded(.down)), columnT = u - Float(column0)
-                // Central differences, clamped at the picture's edges.
-                let gx = luma[y * width + min(x + 1, width - 1)] - luma[y * width + max(x - 1, 0)]
-                let gy = luma[min(y + 1, height - 1) * width + x] - luma[max(y - 1, 0) * width + x]
-                let magnitude = (gx * gx + gy * gy).squareRoot()
-                var angle = FastMath.atan2(gy, gx)
-                if angle < 0 { angle += Float.pi }
-                if angle >= Float.pi { angle -= Float.pi }
-                let position = angle * binScale - 0.5
-                let bin0Raw = Int((position).rounded(.down))
-                let binT = position - Float(bin0Raw)
-                let bin0 = (bin0Raw + orientationBins) % orientationBins
-                let bin1 = (bin0 + 1) % orientationBins
-                let weight = mask.weights[index]
-                let lightness = luma[index]
-                let redGreen = image.red[index] - image.green[index]
-                let yellowBlue = 0.5 * (image.red[index] + image.green[index]) - image.blue[index]
-                let shares = (((1 - rowT) * (1 - columnT)), ((1 - rowT) * columnT), (rowT * (1 - columnT)), (rowT * columnT))
-                let low = magnitude * (1 - binT), high = magnitude * binT
-                @inline(__always) func add(_ row: Int, _ column: Int, _ share: Float) {
-                    guard row >= 0, row < cells, column >= 0, column < cells, share > 0 else { return }
-                    let cell = row * cells + column
-                    orientation[cell * orientationBins + bin0] += share * low
-                    orientation[cell * orientationBins + bin1] += share * high
-                    let cwt = share * weight
-                    colourSum[cell * 3] += cwt * lightness
-                    colourSum[cell * 3 + 1] += cwt * redGreen
-                    colourSum[cell * 3 + 2] += cwt * yellowBlue
-                    colourWeight[cell] += cwt
+        luma.withUnsafeBufferPointer { lumaBuffer in
+        image.red.withUnsafeBufferPointer { redBuffer in
+        image.green.withUnsafeBufferPointer { greenBuffer in
+        image.blue.withUnsafeBufferPointer { blueBuffer in
+        mask.weights.withUnsafeBufferPointer { weightBuffer in
+            let lumaP = lumaBuffer.baseAddress!, redP = redBuffer.baseAddress!, greenP = greenBuffer.baseAddress!
+            let blueP = blueBuffer.baseAddress!, weightP = weightBuffer.baseAddress!
+                let binScale = Float(orientationBins) / Float.pi
+                for y in box.y0...box.y1 {
+                    let v = (Float(y - box.y0) + 0.5) / cellHeight - 0.5
+                    let row0 = Int((v).rounded(.down)), rowT = v - Float(row0)
+                    for x in box.x0...box.x1 {
+                        let index = y * width + x
+                        let u = (Float(x - box.x0) + 0.5) / cellWidth - 0.5
+                        let column0 = Int((u).rounded(.down)), columnT = u - Float(column0)
+                        // Central differences, clamped at the picture's edges.
+                        let gx = lumaP[y * width + min(x + 1, width - 1)] - lumaP[y * width + max(x - 1, 0)]
+                        let gy = lumaP[min(y + 1, height - 1) * width + x] - lumaP[max(y - 1, 0) * width + x]
+                        let magnitude = (gx * gx + gy * gy).squareRoot()
+                        var angle = FastMath.atan2(gy, gx)
+                        if angle < 0 { angle += Float.pi }
+                        if angle >= Float.pi { angle -= Float.pi }
+                        let position = angle * binScale - 0.5
+                        let bin0Raw = Int((position).rounded(.down))
+                        let binT = position - Float(bin0Raw)
+                        let bin0 = (bin0Raw + orientationBins) % orientationBins
+                        let bin1 = (bin0 + 1) % orientationBins
+                        let weight = weightP[index]
+                        let lightness = lumaP[index]
+                        let redGreen = redP[index] - greenP[index]
+                        let yellowBlue = 0.5 * (redP[index] + greenP[index]) - blueP[index]
+                        let shares = (((1 - rowT) * (1 - columnT)), ((1 - rowT) * columnT), (rowT * (1 - columnT)), (rowT * columnT))
+                        let low = magnitude * (1 - binT), high = magnitude * binT
+                        @inline(__always) func add(_ row: Int, _ column: Int, _ share: Float) {
+                            guard row >= 0, row < cells, column >= 0, column < cells, share > 0 else { return }
+                            let cell = row * cells + column
+                            orientation[cell * orientationBins + bin0] += share * low
+                            orientation[cell * orientationBins + bin1] += share * high
+                            let cwt = share * weight
+                            colourSum[cell * 3] += cwt * lightness
+                            colourSum[cell * 3 + 1] += cwt * redGreen
+                            colourSum[cell * 3 + 2] += cwt * yellowBlue
+                            colourWeight[cell] += cwt
+                        }
+                        add(row0, column0, shares.0)
+                        add(row0, column0 + 1, shares.1)
+                        add(row0 + 1, column0, shares.2)
+                        add(row0 + 1, column0 + 1, shares.3)
+                    }
                 }
-                add(row0, column0, shares.0)
-                add(row0, column0 + 1, shares.1)
-                add(row0 + 1, column0, shares.2)
-                add(row0 + 1, column0 + 1, shares.3)
-            }
-        }
+        }}}}}
         // Mirror pooling.
         var pooledOrientation = [Float](repeating: 0, count: orientationDimension)
         var pooledLightness = [Float](repeating: 0, count: lightnessDimension)

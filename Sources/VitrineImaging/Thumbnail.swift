@@ -30,7 +30,10 @@ public enum Thumbnail {
         // Source column ranges of each output column, computed once.
         let columns = (0...width).map { $0 * sourceWidth / width }
         var out = [UInt8](repeating: 0, count: width * height * 3)
-        var sums = [UInt32](repeating: 0, count: width * 3)
+        let rowLength = sourceWidth * 3
+        // Vertical pass first (whole interleaved rows: it vectorises), then each output column's
+        // sum of its source columns; integer sums, one multiply per value at the end.
+        var sums = [UInt32](repeating: 0, count: rowLength)
         image.pixels.withUnsafeBufferPointer { sourceBuffer in
             columns.withUnsafeBufferPointer { columnBuffer in
                 out.withUnsafeMutableBufferPointer { outBuffer in
@@ -39,28 +42,24 @@ public enum Thumbnail {
                         let target = outBuffer.baseAddress!, sum = sumBuffer.baseAddress!
                         for y in 0..<height {
                             let y0 = y * sourceHeight / height, y1 = max(y0 + 1, (y + 1) * sourceHeight / height)
-                            sum.update(repeating: 0, count: width * 3)
+                            sum.update(repeating: 0, count: rowLength)
                             for sy in y0..<y1 {
-                                let row = source + sy * sourceWidth * 3
-                                for x in 0..<width {
-                                    var pixel = row + column[x] * 3
-                                    let end = row + max(column[x] + 1, column[x + 1]) * 3
-                                    var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
-                                    while pixel < end {
-                                        r &+= UInt32(pixel[0]); g &+= UInt32(pixel[1]); b &+= UInt32(pixel[2])
-                                        pixel += 3
-                                    }
-                                    sum[x * 3] &+= r; sum[x * 3 + 1] &+= g; sum[x * 3 + 2] &+= b
-                                }
+                                let row = source + sy * rowLength
+                                for i in 0..<rowLength { sum[i] &+= UInt32(row[i]) }
                             }
                             let rows = Float(y1 - y0)
                             let line = target + y * width * 3
                             for x in 0..<width {
+                                let start = column[x], end = max(column[x] + 1, column[x + 1])
+                                var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
+                                for sx in start..<end {
+                                    r &+= sum[sx * 3]; g &+= sum[sx * 3 + 1]; b &+= sum[sx * 3 + 2]
+                                }
                                 // A multiply, not three integer divisions per pixel.
-                                let scale = 1 / (rows * Float(max(1, column[x + 1] - column[x])))
-                                line[x * 3] = UInt8(Float(sum[x * 3]) * scale + 0.5)
-                                line[x * 3 + 1] = UInt8(Float(sum[x * 3 + 1]) * scale + 0.5)
-                                line[x * 3 + 2] = UInt8(Float(sum[x * 3 + 2]) * scale + 0.5)
+                                let scale = 1 / (rows * Float(end - start))
+                                line[x * 3] = UInt8(Float(r) * scale + 0.5)
+                                line[x * 3 + 1] = UInt8(Float(g) * scale + 0.5)
+                                line[x * 3 + 2] = UInt8(Float(b) * scale + 0.5)
                             }
                         }
                     }
