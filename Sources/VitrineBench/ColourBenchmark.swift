@@ -33,11 +33,10 @@ struct ColourBenchmark: ParsableCommand {
 
     func run() throws {
         let (model, _) = try productPhotos()
-        let names = try FileManager.default.contentsOfDirectory(atPath: photos).filter { $0.hasSuffix(".jpg") }.sorted()
+        let files = try RealPhotos.files(in: photos)
+        let names = files.map { URL(fileURLWithPath: $0).lastPathComponent }
         let pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
-        let vectors = try names.map { name -> [Float] in
-            model.embedImage(try pipeline.pixels(atPath: photos + "/" + name)).vector
-        }
+        let vectors = try files.map { model.embedImage(try pipeline.pixels(atPath: $0)).vector }
         var group: [String: Set<String>] = [:]
         if let text = try? String(contentsOfFile: groups, encoding: .utf8) {
             for line in text.split(separator: "\n") where !line.hasPrefix("#") {

@@ -22,13 +22,14 @@ struct CopiesBenchmark: ParsableCommand {
     func run() throws {
         let (model, _) = try productPhotos()
         let pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
-        let names = try FileManager.default.contentsOfDirectory(atPath: photos).filter { $0.hasSuffix(".jpg") }.sorted()
+        let paths = try RealPhotos.files(in: photos)
+        let names = paths.map { URL(fileURLWithPath: $0).lastPathComponent }
         func embed(_ paths: [String]) throws -> [[Float]] {
             try ParallelMap.run(paths, workers: ProcessInfo.processInfo.activeProcessorCount) { path in
                 Result { try model.embedImage(pipeline.pixels(atPath: path)).vector }
             }.map { try $0.get() }
         }
-        let gallery = try embed(names.map { photos + "/" + $0 })
+        let gallery = try embed(paths)
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         let transforms = try FileManager.default.contentsOfDirectory(atPath: copies).sorted()
         print("copies benchmark: \(names.count) real photos in the gallery, \(transforms.count) transforms, model \(model.id)")

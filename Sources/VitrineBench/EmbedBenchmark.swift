@@ -84,8 +84,7 @@ func productPhotos(folder: String? = nil) throws -> (EmbeddingModel, [[UInt8]]) 
     }
     let decoder = ImageDecoder()
     if let folder {
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".jpg") }.sorted()
-        return (try loadModel(fixtures), try files.map { try decoder.readFile(atPath: folder + "/" + $0) })
+        return (try loadModel(fixtures), try RealPhotos.files(in: folder).map { try decoder.readFile(atPath: $0) })
     }
     let photos = try ["product-800.jpg", "product-800-1.jpg", "product-800-2.jpg", "product-800-3.jpg", "product-800-4.jpg"]
         .map { try decoder.readFile(atPath: fixtures.appendingPathComponent("bench/\($0)").path) }

@@ -31,21 +31,7 @@ struct PeerBenchmark: ParsableCommand {
     var runs = 5
 
     func run() throws {
-        let folder = URL(fileURLWithPath: photos)
-        var files: [String] = []
-        if let manifest = try? String(contentsOf: folder.appendingPathComponent("manifest.tsv"), encoding: .utf8) {
-            for line in manifest.split(separator: "\n") {
-                let fields = line.split(separator: "\t")
-                guard fields.count >= 4, let w = Int(fields[2]), let h = Int(fields[3]), max(w, h) >= minSide else { continue }
-                files.append(folder.appendingPathComponent(String(fields[0])).path)
-            }
-        } else {
-            files = try FileManager.default.contentsOfDirectory(atPath: photos).filter { $0.hasSuffix(".jpg") }.sorted()
-                .map { folder.appendingPathComponent($0).path }
-        }
-        guard files.count >= 100 else {
-            throw ValidationError("\(files.count) photos in \(photos): run `bash fixtures/tools/fetch-real-photos.sh \(photos)` first")
-        }
+        let files = try RealPhotos.files(in: photos, minSide: minSide)
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("vitrine").path
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -81,7 +67,7 @@ struct PeerBenchmark: ParsableCommand {
 
     /// The peer's images/s over `files` (one round).
     func peerRate(_ files: [String], processes: Int) throws -> Double {
-        let output = try capture(python, [peer, "--processes", "\(processes)", "--rounds", "1"] + files)
+        let output = try Command.run([python, peer, "--processes", "\(processes)", "--rounds", "1"] + files, timeout: 600)
         guard let line = output.split(separator: "\n").first(where: { $0.hasSuffix("images/s") && !$0.hasPrefix("median") }),
               let rate = Double(line.split(separator: " ")[0]) else {
             throw ValidationError("the peer printed no rate: \(output.suffix(500))")
@@ -89,16 +75,11 @@ struct PeerBenchmark: ParsableCommand {
         return rate
     }
 
-    /// Wall seconds of one successful child process.
+    /// Wall seconds of one successful child process (run with `Command`: under Foundation's
+    /// `Process` the peer's process pool waited forever).
     func timed(_ binary: String, _ arguments: [String]) throws -> Double {
         let started = Date()
-        _ = try capture(binary, arguments)
+        try Command.run([binary] + arguments, timeout: 600)
         return Date().timeIntervalSince(started)
-    }
-
-    /// Runs a child process to its end (posix_spawn: Foundation's `Process` left the peer's
-    /// process pool waiting forever); its output.
-    func capture(_ executable: String, _ arguments: [String]) throws -> String {
-        try Command.run([executable] + arguments, timeout: 600)
     }
 }

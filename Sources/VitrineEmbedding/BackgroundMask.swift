@@ -33,18 +33,18 @@ struct BackgroundMask {
             return values[values.count / 2]
         }
         var isBackground = [Bool](repeating: false, count: count)
+        func near(_ index: Int, _ colour: (Float, Float, Float)) -> Bool {
+            abs(image.red[index] - colour.0) <= Self.tolerance
+                && abs(image.green[index] - colour.1) <= Self.tolerance
+                && abs(image.blue[index] - colour.2) <= Self.tolerance
+        }
         // Marks as background every pixel within the tolerance of `colour` that the seeds reach.
         func fill(from seeds: [Int], colour: (Float, Float, Float), within limit: (x0: Int, y0: Int, x1: Int, y1: Int)) {
-            func near(_ index: Int) -> Bool {
-                abs(image.red[index] - colour.0) <= Self.tolerance
-                    && abs(image.green[index] - colour.1) <= Self.tolerance
-                    && abs(image.blue[index] - colour.2) <= Self.tolerance
-            }
             isBackground.withUnsafeMutableBufferPointer { marked in
                 let stack = UnsafeMutablePointer<Int32>.allocate(capacity: count)
                 defer { stack.deallocate() }
                 var top = 0
-                for index in seeds where !marked[index] && near(index) {
+                for index in seeds where !marked[index] && near(index, colour) {
                     marked[index] = true
                     stack[top] = Int32(index)
                     top += 1
@@ -54,7 +54,7 @@ struct BackgroundMask {
                     let index = Int(stack[top])
                     let x = index % width, y = index / width
                     @inline(__always) func push(_ next: Int, _ top: inout Int) {
-                        if !marked[next] && near(next) {
+                        if !marked[next] && near(next, colour) {
                             marked[next] = true
                             stack[top] = Int32(next)
                             top += 1
@@ -68,10 +68,7 @@ struct BackgroundMask {
             }
         }
         func nearCount(_ pixels: [Int], _ colour: (Float, Float, Float)) -> Int {
-            pixels.filter {
-                abs(image.red[$0] - colour.0) <= Self.tolerance && abs(image.green[$0] - colour.1) <= Self.tolerance
-                    && abs(image.blue[$0] - colour.2) <= Self.tolerance
-            }.count
+            pixels.filter { near($0, colour) }.count
         }
         func foregroundBox() -> (x0: Int, y0: Int, x1: Int, y1: Int) {
             var x0 = width, y0 = height, x1 = -1, y1 = -1

@@ -125,13 +125,13 @@ enum ColourWords {
             // A generic colour beside a specific one ("bleu marine", "navy blue") gives way to it.
             if generic.contains(entry.colour),
                let neighbour = colour(at: index + 1) ?? colour(at: index - 1), !generic.contains(neighbour.colour) { continue }
+            // The mention spans a colour pair ("bleu marine", "navy blue"); a shade modifier
+            // right before it (English) or right after it (French) shades it.
+            let start = colour(at: index - 1) != nil ? index - 1 : index
+            let end = colour(at: index + 1) != nil ? index + 1 : index
             var shade = entry.shade
-            if index > 0, let modifier = modifiers[tokens[index - 1]] { shade = modifier }
-            if index + 1 < tokens.count, let modifier = modifiers[tokens[index + 1]] { shade = modifier }
-            // French puts the modifier after the pair: "bleu marine foncé".
-            if colour(at: index - 1) != nil, index + 1 < tokens.count, let modifier = modifiers[tokens[index + 1]] { shade = modifier }
-            if colour(at: index + 1) != nil, index + 2 < tokens.count, let modifier = modifiers[tokens[index + 2]] { shade = modifier }
-            if colour(at: index + 1) != nil, index > 0, let modifier = modifiers[tokens[index - 1]] { shade = modifier }
+            if start > 0, let modifier = modifiers[tokens[start - 1]] { shade = modifier }
+            if end + 1 < tokens.count, let modifier = modifiers[tokens[end + 1]] { shade = modifier }
             guard let survey = ColourSurvey.entries[entry.colour] else { continue }
             let colours: [(UInt8, UInt8, UInt8)]
             switch shade {
