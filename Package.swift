@@ -153,7 +153,7 @@ let package = Package(
         // Helpers shared by the test targets (repository paths; re-exports VitrineProbe).
         .target(
             name: "VitrineTestSupport",
-            dependencies: ["VitrineProbe"],
+            dependencies: ["VitrineProbe", "VitrineImaging"],
             path: "Tests/VitrineTestSupport"
         ),
         .testTarget(

@@ -26,8 +26,8 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "How many results.")
     var topK: Int = 10
 
-    @Option(help: "Which product vectors to compare with: fused, text or image.")
-    var mode: SearchMode = .fused
+    @Option(help: "Which product vectors to compare with: fused, text or image (default: image for --image, else fused).")
+    var mode: SearchMode?
 
     @Flag(help: "Print {\"results\": [...]} as JSON.")
     var json = false
@@ -42,7 +42,7 @@ struct SearchCommand: ParsableCommand {
         let storage = try store.open(), products = storage.products
         let embedder = try model.load(), images = try limits.pipeline()
         let search = CatalogSearch(store: products, model: embedder, images: images)
-        let kind = mode.kind
+        let kind = mode?.kind ?? (image != nil ? .image : .fused)
         do throws(CatalogError) {
             // The index is read from its snapshot beside the database and brought up to date from the
             // change feed; when that applied many changes (or there was none), a fresh snapshot is saved.

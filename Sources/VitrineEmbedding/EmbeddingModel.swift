@@ -33,14 +33,19 @@ public struct EmbeddingModel: Sendable {
 
     /// The image vector of upright pixels.
     public func embedImage(_ pixels: PixelBuffer) -> Embedding {
-        let features = ImageFeatures(pixels)
+        Embedding(model: id, vector: imageVector(pixels, side: WorkingImage.side))
+    }
+
+    /// The image vector of upright pixels on a working image of `side` pixels.
+    func imageVector(_ pixels: PixelBuffer, side: Int) -> [Float] {
+        let features = ImageFeatures(pixels, side: side)
         var vector = [Float](repeating: 0, count: ModelSpec.dimension)
         vector.withUnsafeMutableBufferPointer { out in
             Projection.dense(features.colour, weights.colour, scale: ModelSpec.colourBlockWeight, into: out)
             Projection.dense(features.patches, weights.patches, scale: ModelSpec.patchBlockWeight, into: out)
         }
         VectorMath.normalize(&vector)
-        return Embedding(model: id, vector: vector)
+        return vector
     }
 
     // MARK: Text

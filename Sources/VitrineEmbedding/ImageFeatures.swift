@@ -8,8 +8,8 @@ struct ImageFeatures {
     /// ``PatchGrid/dimension`` values: shape, texture and layout of colour.
     var patches: [Float]
 
-    init(_ pixels: PixelBuffer) {
-        let image = WorkingImage(pixels)
+    init(_ pixels: PixelBuffer, side: Int = WorkingImage.side) {
+        let image = WorkingImage(pixels, side: side)
         let mask = BackgroundMask(image)
         var histogram = [Float](repeating: 0, count: ColourSpace.binCount)
         histogram.withUnsafeMutableBufferPointer { bins in

@@ -13,9 +13,9 @@ struct WorkingImage {
     var green: [Float]
     var blue: [Float]
 
-    init(_ source: PixelBuffer) {
+    init(_ source: PixelBuffer, side: Int = WorkingImage.side) {
         let longer = max(source.width, source.height)
-        let scale = Float(Self.side) / Float(max(longer, 1))
+        let scale = Float(side) / Float(max(longer, 1))
         let width = max(1, Int((Float(source.width) * scale).rounded()))
         let height = max(1, Int((Float(source.height) * scale).rounded()))
         let horizontal = Resampler.taps(from: source.width, to: width)

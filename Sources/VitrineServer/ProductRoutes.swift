@@ -73,7 +73,8 @@ struct ProductRoutes {
         let form = try await ProductForm.read(request, limits: deps.uploadLimits, budget: deps.uploads)
         defer { deps.uploads.release(form.reserved) }
         let k = try topK(form.fields["top_k"])
-        let kind = try Self.mode(form.fields["mode"])
+        // A picture is compared with pictures unless asked otherwise; a text with the fused vectors.
+        let kind = try Self.mode(form.fields["mode"], default: form.image == nil ? .fused : .image)
         let deps = self.deps
         if let image = form.image {
             do throws(ImagingError) { _ = try deps.images.info(of: image) } catch { throw APIError(error) }
@@ -101,8 +102,8 @@ struct ProductRoutes {
         do throws(CatalogError) { return try deps.configuration.fieldLimits.topK(text) } catch { throw APIError(error) }
     }
 
-    static func mode(_ text: String?) throws -> VectorKind {
-        guard let text else { return .fused }
+    static func mode(_ text: String?, default fallback: VectorKind = .fused) throws -> VectorKind {
+        guard let text else { return fallback }
         guard let kind = VectorKind(rawValue: text) else { throw APIError.invalid("mode", "must be fused, text or image") }
         return kind
     }

@@ -111,11 +111,11 @@ async function searchText(query, mode) {
   try {
     const response = await api("/api/v1/search", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ query, mode, top_k: 24 }),
+      body: JSON.stringify(mode ? { query, mode, top_k: 24 } : { query, top_k: 24 }),
     });
     const { results } = await response.json();
     fill($("#results"), results);
-    status.textContent = results.length ? results.length + " results for “" + query + "” (" + mode + ")"
+    status.textContent = results.length ? results.length + " results for “" + query + "” (" + (mode || "fused") + ")"
       : await emptyMessage("Nothing found for “" + query + "”.");
     clearError();
   } catch (error) {
@@ -133,7 +133,8 @@ async function searchPicture(file) {
   status.textContent = "Searching by " + file.name + "…";
   const body = new FormData();
   body.append("image", file);
-  body.append("mode", $("#mode").value);
+  // "auto": the server compares a picture with the products' pictures.
+  if ($("#mode").value) body.append("mode", $("#mode").value);
   body.append("top_k", "24");
   try {
     const { results } = await (await api("/api/v1/search", { method: "POST", body })).json();
