@@ -20,6 +20,12 @@ struct CopiesBenchmark: ParsableCommand {
     @Option(help: "The copies (fixtures/tools/make-real-copies.py): one folder per transform.")
     var copies = "/tmp/vitrine-real-copies"
 
+    @Option(help: "Random image vectors added to the search index (not to the store) before searching: the scans' cost at catalogue scale.")
+    var filler = 0
+
+    @Option(help: "Copies searched per transform (at most 100).")
+    var perTransform = 100
+
     func run() throws {
         let (model, _) = try productPhotos()
         let pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
@@ -46,16 +52,27 @@ struct CopiesBenchmark: ParsableCommand {
         guard summary.indexed == paths.count else { throw ValidationError("indexed \(summary.indexed) of \(paths.count) photos") }
         let searchIndex = SearchIndex(dimension: ModelSpec.dimension)
         try storage.products.forEachVector(.image) { searchIndex.upsert(productID: $0.productID, rowID: $0.rowID, vector: $0.vector) }
+        if filler > 0 {
+            // Rows the store does not have: scanned like any other, then dropped by the exact re-ranking.
+            var random = SystemRandomNumberGenerator()
+            searchIndex.reserve(filler + paths.count)
+            for row in 0..<filler {
+                var vector = [Float](repeating: 0, count: ModelSpec.dimension)
+                for d in 0..<(ModelSpec.dimension / 2) { vector[d] = Float.random(in: -1...1, using: &random) }
+                VectorMath.normalize(&vector)
+                searchIndex.upsert(productID: "filler-\(row)", rowID: Int64(10_000_000 + row), vector: vector)
+            }
+        }
         let search = CatalogSearch(store: storage.products, model: model, images: pipeline)
         let transforms = try FileManager.default.contentsOfDirectory(atPath: copies).sorted()
-        print("copies benchmark: \(names.count) real photos in the gallery (SQLite store, thumbnails), \(transforms.count) transforms, model \(model.id)")
+        print("copies benchmark: \(names.count) real photos in the gallery (SQLite store, thumbnails), \(transforms.count) transforms, model \(model.id)\(filler > 0 ? ", \(filler) random vectors more in the index" : "")")
         print("recall@1: image search as the API runs it (copies compared with views of the thumbnails), and by the cosine of the wholes alone")
         print("(collage: the original among the two best, the other photo of the collage being in the gallery too)")
         print("transform      copies  recall@1  wholes only  median similarity of the wholes  lowest")
         var all: [[Float]] = gallery, source: [Int] = Array(gallery.indices)
         var copyScores: [Float] = [], recalls: [Double] = [], wholeRecalls: [Double] = [], latencies: [Double] = []
         for transform in transforms {
-            let files = try FileManager.default.contentsOfDirectory(atPath: copies + "/" + transform).filter { index[$0] != nil }.sorted()
+            let files = try FileManager.default.contentsOfDirectory(atPath: copies + "/" + transform).filter { index[$0] != nil }.sorted().prefix(perTransform).map { $0 }
             let vectors = try embed(files.map { copies + "/" + transform + "/" + $0 })
             let within = transform == "collage" ? 2 : 1
             var hits = 0, wholeHits = 0, scores: [Float] = []

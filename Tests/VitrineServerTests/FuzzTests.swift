@@ -8,8 +8,10 @@ import VitrineTestSupport
 
 /// Thousands of generated hostile requests over real sockets (``RequestFuzzer``):
 /// no crash, no 5xx, and every 4xx in the JSON error envelope. `vitrine-bench fuzz`
-/// runs 100,000 of them against the release binary.
-@Suite("Fuzzing the HTTP surface")
+/// runs 100,000 of them against the release binary. The suite runs on threads of its own — the
+/// server too: on the cooperative pool, while other suites' synchronous tests held both its
+/// threads, the server stopped accepting, and a garbage request's close came after 15 s.
+@Suite("Fuzzing the HTTP surface", .onOwnThreads)
 struct FuzzTests {
     /// The fixtures' images, good and bad, as upload material.
     static func uploadMaterial() throws -> [[UInt8]] {
