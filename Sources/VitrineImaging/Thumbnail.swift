@@ -27,39 +27,50 @@ public enum Thumbnail {
         let width = max(1, (image.width * longestSide + long / 2) / long)
         let height = max(1, (image.height * longestSide + long / 2) / long)
         let sourceWidth = image.width, sourceHeight = image.height
-        // Source column ranges of each output column, computed once.
+        // Each output column's first source column, and the reciprocal of its width: computed once.
         let columns = (0...width).map { $0 * sourceWidth / width }
+        let widths = (0..<width).map { UInt32(max(1, columns[$0 + 1] - columns[$0])) }
         var out = [UInt8](repeating: 0, count: width * height * 3)
         let rowLength = sourceWidth * 3
         // Vertical pass first (whole interleaved rows: it vectorises), then each output column's
-        // sum of its source columns; integer sums, one multiply per value at the end.
+        // sum of its source columns; integer sums, divided in 16.16 fixed point (a multiply and a
+        // shift: no float conversions with their range checks, which took most of the time).
         var sums = [UInt32](repeating: 0, count: rowLength)
         image.pixels.withUnsafeBufferPointer { sourceBuffer in
             columns.withUnsafeBufferPointer { columnBuffer in
-                out.withUnsafeMutableBufferPointer { outBuffer in
-                    sums.withUnsafeMutableBufferPointer { sumBuffer in
-                        let source = sourceBuffer.baseAddress!, column = columnBuffer.baseAddress!
-                        let target = outBuffer.baseAddress!, sum = sumBuffer.baseAddress!
-                        for y in 0..<height {
-                            let y0 = y * sourceHeight / height, y1 = max(y0 + 1, (y + 1) * sourceHeight / height)
-                            sum.update(repeating: 0, count: rowLength)
-                            for sy in y0..<y1 {
-                                let row = source + sy * rowLength
-                                for i in 0..<rowLength { sum[i] &+= UInt32(row[i]) }
-                            }
-                            let rows = Float(y1 - y0)
-                            let line = target + y * width * 3
-                            for x in 0..<width {
-                                let start = column[x], end = max(column[x] + 1, column[x + 1])
-                                var r: UInt32 = 0, g: UInt32 = 0, b: UInt32 = 0
-                                for sx in start..<end {
-                                    r &+= sum[sx * 3]; g &+= sum[sx * 3 + 1]; b &+= sum[sx * 3 + 2]
+                widths.withUnsafeBufferPointer { widthBuffer in
+                    out.withUnsafeMutableBufferPointer { outBuffer in
+                        sums.withUnsafeMutableBufferPointer { sumBuffer in
+                            let source = sourceBuffer.baseAddress!, column = columnBuffer.baseAddress!
+                            let columnWidth = widthBuffer.baseAddress!
+                            var scalesByRows: [UInt32: [UInt64]] = [:]
+                            let target = outBuffer.baseAddress!, sum = sumBuffer.baseAddress!
+                            for y in 0..<height {
+                                let y0 = y * sourceHeight / height, y1 = max(y0 + 1, (y + 1) * sourceHeight / height)
+                                sum.update(repeating: 0, count: rowLength)
+                                for sy in y0..<y1 {
+                                    let row = source + sy * rowLength
+                                    for i in 0..<rowLength { sum[i] &+= UInt32(row[i]) }
                                 }
-                                // A multiply, not three integer divisions per pixel.
-                                let scale = 1 / (rows * Float(end - start))
-                                line[x * 3] = UInt8(Float(r) * scale + 0.5)
-                                line[x * 3 + 1] = UInt8(Float(g) * scale + 0.5)
-                                line[x * 3 + 2] = UInt8(Float(b) * scale + 0.5)
+                                let rows = UInt32(y1 - y0)
+                                // An output row averages ⌊ratio⌋ or ⌈ratio⌉ source rows: two sets of column scales.
+                                if scalesByRows[rows] == nil {
+                                    scalesByRows[rows] = (0..<width).map { UInt64((1 << 16) / (rows &* columnWidth[$0])) }
+                                }
+                                let scales = scalesByRows[rows]!
+                                var line = target + y * width * 3
+                                for x in 0..<width {
+                                    let start = column[x], end = max(start + 1, column[x + 1])
+                                    var p = sum + start * 3
+                                    var r = p[0], g = p[1], b = p[2]
+                                    var sx = start + 1
+                                    while sx < end { p += 3; r &+= p[0]; g &+= p[1]; b &+= p[2]; sx += 1 }
+                                    let scale = scales[x], half = UInt64(1 << 15)
+                                    line[0] = UInt8(truncatingIfNeeded: (UInt64(r) &* scale &+ half) >> 16)
+                                    line[1] = UInt8(truncatingIfNeeded: (UInt64(g) &* scale &+ half) >> 16)
+                                    line[2] = UInt8(truncatingIfNeeded: (UInt64(b) &* scale &+ half) >> 16)
+                                    line += 3
+                                }
                             }
                         }
                     }
