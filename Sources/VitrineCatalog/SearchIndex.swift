@@ -7,7 +7,8 @@ public struct SearchHit: Sendable, Equatable {
     public var productID: String
     /// Its name (as stored when the search ran).
     public var name: String
-    /// Exact cosine similarity to the query.
+    /// Exact cosine similarity to the query (for an image query in `image` mode, of the
+    /// query's and the product photo's best-matching views: ``CatalogSearch/copies(of:in:k:)``).
     public var score: Float
     /// The store's row for the product.
     public var rowID: Int64

@@ -13,13 +13,19 @@ struct CopySearchTests {
     /// Catalogue photos without a copy of their own in the catalogue (p02, p04 and p07 have one).
     static let photos = ["p01", "p03", "p06", "p09"]
 
-    @Test("crops, windows, rotations, banners, pages and collages of catalogue photos find their product first")
-    func copies() throws {
+    /// The sample catalogue indexed into a new store, and an index of its vectors of `kind`.
+    static func catalogue(_ kind: VectorKind) throws -> (SQLiteProductStore, SearchIndex, URL) {
         let (store, folder) = try TestCatalog.store()
-        defer { try? FileManager.default.removeItem(at: folder) }
         _ = try CatalogIndexer(store: store, model: TestCatalog.model).index(catalogPath: TestCatalog.catalogCSV)
         let index = SearchIndex(dimension: ModelSpec.dimension)
-        try store.forEachVector(.image) { index.upsert(productID: $0.productID, rowID: $0.rowID, vector: $0.vector) }
+        try store.forEachVector(kind) { index.upsert(productID: $0.productID, rowID: $0.rowID, vector: $0.vector) }
+        return (store, index, folder)
+    }
+
+    @Test("crops, windows, rotations, banners, pages and collages of catalogue photos find their product first")
+    func copies() throws {
+        let (store, index, folder) = try Self.catalogue(.image)
+        defer { try? FileManager.default.removeItem(at: folder) }
         let search = CatalogSearch(store: store, model: TestCatalog.model)
         let pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
         func photo(_ id: String) throws -> PixelBuffer {
@@ -59,11 +65,8 @@ struct CopySearchTests {
 
     @Test("an image query in fused or text mode compares the wholes only, as before")
     func otherModes() throws {
-        let (store, folder) = try TestCatalog.store()
+        let (store, index, folder) = try Self.catalogue(.fused)
         defer { try? FileManager.default.removeItem(at: folder) }
-        _ = try CatalogIndexer(store: store, model: TestCatalog.model).index(catalogPath: TestCatalog.catalogCSV)
-        let index = SearchIndex(dimension: ModelSpec.dimension)
-        try store.forEachVector(.fused) { index.upsert(productID: $0.productID, rowID: $0.rowID, vector: $0.vector) }
         let search = CatalogSearch(store: store, model: TestCatalog.model)
         let bytes = try Data(contentsOf: Repository.fixtures.appendingPathComponent("catalog/images/p02.jpg"))
         let hits = try search.search(imageBytes: bytes, in: index, kind: .fused, k: 3)
