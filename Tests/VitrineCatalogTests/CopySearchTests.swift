@@ -7,8 +7,10 @@ import VitrineStore
 import VitrineTestSupport
 
 /// Image search recognises copies of catalogue photos: the sample catalogue indexed into SQLite
-/// (thumbnails and all), then searched with copies made from its photos.
-@Suite("Copy search")
+/// (thumbnails and all), then searched with copies made from its photos. On threads of its own:
+/// ~20 s of computing in a debug build would otherwise hold a thread of the cooperative pool
+/// that the in-process servers of other suites need.
+@Suite("Copy search", .onOwnThreads)
 struct CopySearchTests {
     /// Catalogue photos without a copy of their own in the catalogue (p02, p04 and p07 have one).
     static let photos = ["p01", "p03", "p06", "p09"]

@@ -5,7 +5,7 @@ import VitrineImaging
 import VitrineTestSupport
 
 /// Locating a photo inside a copy: on a page (canvas), in a collage.
-@Suite("Region finder")
+@Suite("Region finder", .onOwnThreads)
 struct RegionFinderTests {
     /// Photo-like pictures (the fixtures' drawings are products on white: a content box of their own).
     static let photo = PhotoCopies.texture(width: 240, height: 180, seed: 1)
