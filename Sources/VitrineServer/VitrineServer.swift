@@ -33,8 +33,8 @@ public enum VitrineServer {
     }
 
     /// The application on `deps`: requests routed by their canonical path, connections
-    /// closed when their client stalls; on NIO's shared event loops unless given others.
-    static func application(_ deps: Dependencies, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil,
+    /// closed when their client stalls.
+    static func application(_ deps: Dependencies, logger: Logger,
                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> Application<CanonicalPathResponder<RouterResponder<VitrineRequestContext>>> {
         let configuration = deps.configuration
@@ -49,7 +49,6 @@ public enum VitrineServer {
             ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vitrine"),
             onServerRunning: onServerRunning,
-            eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton,
             logger: logger)
     }
 

@@ -4,7 +4,6 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import NIOPosix
 import Testing
 import VitrineCatalog
 import VitrineEmbedding
@@ -50,20 +49,11 @@ struct RouteTests {
     /// Runs `body` with the port of a fresh application served on a real socket (127.0.0.1, a free port).
     static func withLiveServer(_ configure: (inout ServerConfiguration) -> Void = { _ in },
                                _ body: @Sendable (Int, Dependencies) async throws -> Void) async throws {
-        // Event loops of its own: a live server's timers (the connection timeouts these tests
-        // check) must not wait behind whatever other tests run on NIO's shared loops meanwhile.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            try await withDeps(configure) { deps, _ in
-                try await VitrineServer.application(deps, logger: Logger(label: "vitrine"), eventLoopGroup: group).test(.live) { client in
-                    try await body(try #require(client.port), deps)
-                }
+        try await withDeps(configure) { deps, _ in
+            try await VitrineServer.application(deps, logger: Logger(label: "vitrine")).test(.live) { client in
+                try await body(try #require(client.port), deps)
             }
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
         }
-        try await group.shutdownGracefully()
     }
 
     static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
