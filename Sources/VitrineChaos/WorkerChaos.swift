@@ -94,7 +94,9 @@ public enum WorkerChaos {
         let digests = setup.images.map { Digest.sha256($0) }
 
         // Uploads arrive in bursts, one before each kill: the kills then find the workers at work.
-        let perBurst = max(1, (configuration.jobs + configuration.minimumKills - 1) / max(1, configuration.minimumKills))
+        // Spread over half as many kills again as wanted: on a loaded machine some kills catch no job.
+        let plannedKills = max(1, configuration.minimumKills + configuration.minimumKills / 2)
+        let perBurst = max(1, (configuration.jobs + plannedKills - 1) / plannedKills)
         var enqueued = 0
         func burst() throws {
             let range = enqueued..<min(configuration.jobs, enqueued + perBurst)
@@ -127,13 +129,18 @@ public enum WorkerChaos {
         let deadline = started.addingTimeInterval(configuration.timeout)
         while Date() < deadline {
             let done = try finished()
-            if kills.count >= configuration.minimumKills && done >= configuration.jobs { break }
+            // Both kinds of takeover must have caught a worker holding jobs.
+            let caughtAtOnce = kills.filter { $0.restartedAtOnce && !$0.held.isEmpty }.count
+            let caughtByLease = kills.filter { !$0.restartedAtOnce && !$0.held.isEmpty }.count
+            let enoughKills = kills.count >= configuration.minimumKills && caughtAtOnce > 0 && caughtByLease > 0
+            if enoughKills && done >= configuration.jobs { break }
             Thread.sleep(forTimeInterval: Double.random(in: configuration.killEvery, using: &random))
             for (index, due) in restartAt where due <= Date() {
                 workers[index] = try start(index, generation: kills.count)
                 restartAt[index] = nil
             }
-            if kills.count >= configuration.minimumKills { try burst(); continue } // enough kills: let the queue drain
+            if enoughKills { try burst(); continue } // enough kills: let the queue drain
+            if done >= configuration.jobs && kills.count >= configuration.minimumKills { break } // nothing left to catch a worker at
             try burst()
             usleep(UInt32.random(in: 0...200_000, using: &random)) // somewhere in the burst, not always at its start
             let running = (0..<workers.count).filter { restartAt[$0] == nil }
@@ -152,7 +159,9 @@ public enum WorkerChaos {
             workers[victim].send(SIGKILL)
             let time = Date()
             workers[victim].wait(timeout: 30)
-            let atOnce = kills.count % 2 == 0
+            // Alternate between the two kinds among the kills that caught jobs (on a loaded
+            // machine many catch none); a kill of an idle worker is restarted at once.
+            let atOnce = held.isEmpty || caughtAtOnce <= caughtByLease
             kills.append(Kill(time: time, held: held, restartedAtOnce: atOnce))
             log("kill \(kills.count): w\(victim) held \(held.count) jobs; \(done)/\(configuration.jobs) finished; restarted \(atOnce ? "at once" : "after its lease")")
             if atOnce {
