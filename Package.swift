@@ -55,7 +55,7 @@ let package = Package(
         // Products and their vectors behind the ProductStore protocol; SQLite through GRDB.
         .target(
             name: "VitrineStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["VitrineEmbedding", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["README.md"]
         ),
         // The same protocols on PostgreSQL (postgres-nio), for API nodes and workers on many hosts:

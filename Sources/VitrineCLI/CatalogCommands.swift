@@ -15,6 +15,9 @@ struct DuplicatesCommand: ParsableCommand {
     @Option(help: "Cosine similarity of image vectors at or above which two images are near-duplicates.")
     var threshold: Float = DuplicateFinder.defaultThreshold
 
+    @Option(help: "Only products whose metadata attributes match this JSON filter, e.g. '{\"brand\": \"Acme\"}'.")
+    var filter: String?
+
     @Flag(help: "Print {\"groups\": [...]} as JSON.")
     var json = false
 
@@ -24,7 +27,21 @@ struct DuplicatesCommand: ParsableCommand {
 
     func run() throws {
         let storage = try store.open(), products = storage.products
-        let groups = try DuplicateFinder(threshold: threshold).groups(in: products)
+        let groups: [DuplicateGroup]
+        if let filter {
+            // The attributes come from the live image index (its snapshot, brought up to date).
+            let parsed: Filter, index: SearchIndex
+            do throws(CatalogError) {
+                parsed = try Filter.parse(filter)
+                index = try SearchIndexes(feed: storage.feed, modelID: ModelSpec.id, snapshots: store.snapshots).open(.image).index
+            } catch {
+                throw CLIError(error.description)
+            }
+            groups = try DuplicatePairs(in: products, finder: DuplicateFinder(threshold: threshold))
+                .groups(at: threshold, among: index, filter: parsed)
+        } else {
+            groups = try DuplicateFinder(threshold: threshold).groups(in: products)
+        }
         if json {
             JSONLineWriter.write(JSON.duplicateGroups(groups))
             return
@@ -114,14 +131,14 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "jsonl or npy.") var format: VectorExport.Format = .jsonl
-    @Option(help: "Which vectors: fused, text or image.") var mode: SearchMode = .fused
+    @Option(help: "Which vectors: fused, text or image.") var mode: VectorKind = .fused
     @Option(help: "The output file (default: vectors.jsonl or vectors.npy).") var output: String?
 
     func run() throws {
         let storage = try store.open(), products = storage.products
         let path = output ?? "vectors.\(format.rawValue)"
         do throws(CatalogError) {
-            let count = try VectorExport.export(store: products, kind: mode.kind, format: format, to: URL(fileURLWithPath: path))
+            let count = try VectorExport.export(store: products, kind: mode, format: format, to: URL(fileURLWithPath: path))
             print("wrote \(count) \(mode.rawValue) vectors to \(path)\(format == .npy ? " (ids in \(path).ids.txt)" : "")")
         } catch {
             throw CLIError(error.description)
@@ -130,6 +147,8 @@ struct ExportCommand: ParsableCommand {
 }
 
 extension VectorExport.Format: ExpressibleByArgument {}
+
+extension VectorKind: ExpressibleByArgument {}
 
 /// `vitrine reindex`.
 struct ReindexCommand: ParsableCommand {

@@ -25,11 +25,106 @@ public struct CatalogSearch: Sendable {
 
     /// The `k` products nearest a text query.
     public func search(text: String, in index: SearchIndex, kind: VectorKind, k: Int) throws(CatalogError) -> [SearchHit] {
-        let query: Embedding
-        do { query = try model.embedText(text) } catch {
+        try search(text: text, in: index, kind: kind, options: SearchOptions(limit: k)).hits
+    }
+
+    /// A page of the products nearest a text query (hybrid when ``SearchOptions/lexicalWeight`` is set).
+    public func search(text: String, in index: SearchIndex, kind: VectorKind, options: SearchOptions) throws(CatalogError) -> SearchPage {
+        if options.lexicalWeight != nil { return try hybrid(text: text, in: index, options: options) }
+        return try search(try embed(text), in: index, kind: kind, options: options, excluding: nil)
+    }
+
+    private func embed(_ text: String) throws(CatalogError) -> [Float] {
+        do { return try model.embedText(text).vector } catch {
             throw CatalogError(.invalidRequest, "the query has no words to search for")
         }
-        return try search(query.vector, in: index, kind: kind, k: k, excluding: nil)
+    }
+
+    /// The constant of reciprocal rank fusion: a product at rank r of a list adds weight / (rrfK + r).
+    public static let rrfK = 60.0
+    /// How deep each list of a hybrid search goes at least.
+    static let hybridDepth = 100
+    /// A filter matching at most this many products is passed to the full-text query as their rows;
+    /// a broader one filters the full-text matches afterwards.
+    static let lexicalRowLimit = 20_000
+
+    /// Hybrid search: the ranking of the fused vectors and the database's full-text ranking (BM25
+    /// over name, description and metadata: ``ProductStore/lexicalMatches(_:among:limit:)``), each
+    /// of the products matching the filter and `max(window, 100)` deep, fused by reciprocal rank:
+    /// score = (1 − w) / (60 + vector rank) + w / (60 + lexical rank), w the lexical weight, a
+    /// list a product is absent from adding nothing. A SKU, a rare word or a phrase puts its
+    /// product first in the lexical ranking; a query no product's words match is ranked by its
+    /// vectors alone. Scores are the fused ones (at most 1/61).
+    public func hybrid(text: String, in index: SearchIndex, options: SearchOptions) throws(CatalogError) -> SearchPage {
+        let weight = min(1, max(0, options.lexicalWeight ?? SearchOptions.defaultLexicalWeight))
+        let query = try embed(text)
+        let depth = max(options.window, Self.hybridDepth)
+        let (found, total, facets, rows) = index.select(options.filter) { selection in
+            (selection.candidates(query, k: depth, keep: max(10 * depth, 100)), selection.count,
+             Self.facets(options, selection), selection.rowIDs(upTo: Self.lexicalRowLimit))
+        }
+        let store = self.store, modelID = model.id
+        let vectorHits: [SearchHit]
+        var lexical: [LexicalMatch]
+        do {
+            vectorHits = try index.rerank(query, found, k: depth) { rows in
+                try store.vectors(.fused, rowIDs: rows).filter { $0.value.model == modelID }
+            }
+            let words = LexicalQuery(text)
+            // A broad filter: more full-text matches are read, and those the filter leaves out dropped.
+            let broad = options.filter != nil && rows == nil
+            lexical = try store.lexicalMatches(words, among: rows, limit: broad ? min(8 * depth, 8_000) : depth)
+            if broad {
+                lexical = index.select(options.filter) { selection in lexical.filter { selection.contains(productID: $0.productID) } }
+            }
+            lexical = Array(lexical.prefix(depth))
+        } catch let error as StoreError {
+            throw CatalogError(error)
+        } catch {
+            throw CatalogError(.store, "\(error)")
+        }
+        var fused: [String: (hit: SearchHit, score: Double)] = [:]
+        for (rank, hit) in vectorHits.enumerated() {
+            fused[hit.productID] = (hit, (1 - weight) / (Self.rrfK + Double(rank + 1)))
+        }
+        // Products only the full-text ranking found: their names from the store, as the vector hits'.
+        let missing = lexical.filter { fused[$0.productID] == nil }.map(\.rowID)
+        var named: [Int64: StoredVector] = [:]
+        if !missing.isEmpty {
+            do { named = try store.vectors(.fused, rowIDs: missing) } catch { throw CatalogError(error) }
+        }
+        for (rank, match) in lexical.enumerated() {
+            let add = weight / (Self.rrfK + Double(rank + 1))
+            if let current = fused[match.productID] {
+                fused[match.productID]!.score = current.score + add
+            } else if let stored = named[match.rowID], stored.productID == match.productID {
+                fused[match.productID] = (SearchHit(productID: stored.productID, name: stored.name, score: 0, rowID: stored.rowID), add)
+            }
+        }
+        var hits = fused.values.map { entry -> SearchHit in
+            var hit = entry.hit
+            hit.score = Float(entry.score)
+            return hit
+        }
+        hits.sort(by: SearchHit.ranking)
+        return Self.page(hits, options: options, total: total, facets: facets)
+    }
+
+    /// The page of `ranked` (the best `window` or more, in order) that `options` asks for.
+    static func page(_ ranked: [SearchHit], options: SearchOptions, total: Int,
+                     facets: [(name: String, values: [(value: AttributeValue, count: Int)])]) -> SearchPage {
+        var kept = ranked
+        if let minimum = options.minScore { kept = kept.filter { $0.score >= minimum } }
+        let hits = Array(kept.dropFirst(options.offset).prefix(options.limit))
+        // More may follow when the ranking filled the window (a threshold may stop it sooner).
+        let end = options.offset + hits.count
+        let next = hits.count == options.limit && kept.count > end || (kept.count >= options.window && end < total) ? end : nil
+        return SearchPage(hits: hits, total: total, nextOffset: next, facets: facets)
+    }
+
+    /// The facets `options` asks for, among a selection.
+    static func facets(_ options: SearchOptions, _ selection: SearchIndex.Selection) -> [(name: String, values: [(value: AttributeValue, count: Int)])] {
+        options.facets.map { (name: $0, values: selection.facet($0, limit: options.facetLimit)) }
     }
 
     /// How many of an image query's best candidates are compared as copies (``copies(of:in:k:)``).
@@ -42,12 +137,21 @@ public struct CatalogSearch: Sendable {
     /// The `k` products nearest an image (decoded from its bytes). Comparing images with
     /// images (`.image`), the best candidates are compared as copies too: see ``copies(of:in:k:)``.
     public func search<Bytes: ContiguousBytes>(imageBytes: Bytes, in index: SearchIndex, kind: VectorKind, k: Int) throws(CatalogError) -> [SearchHit] {
+        try search(imageBytes: imageBytes, in: index, kind: kind, options: SearchOptions(limit: k)).hits
+    }
+
+    /// A page of the products nearest an image.
+    public func search<Bytes: ContiguousBytes>(imageBytes: Bytes, in index: SearchIndex, kind: VectorKind,
+                                               options: SearchOptions) throws(CatalogError) -> SearchPage {
+        guard options.lexicalWeight == nil else {
+            throw CatalogError(.invalidField, "the hybrid mode needs a text query: it fuses a ranking of words", field: "mode")
+        }
         let pixels: PixelBuffer
         do { pixels = try images.pixels(imageBytes) } catch {
             throw CatalogError(.invalidRequest, "the query image cannot be used: \(error.description)")
         }
-        if kind == .image { return try copies(of: pixels, in: index, k: k) }
-        return try search(model.embedImage(pixels).vector, in: index, kind: kind, k: k, excluding: nil)
+        if kind == .image { return try copies(of: pixels, in: index, options: options) }
+        return try search(model.embedImage(pixels).vector, in: index, kind: kind, options: options, excluding: nil)
     }
 
     /// Image search that recognises copies. Candidates: the products nearest the whole query,
@@ -58,14 +162,27 @@ public struct CatalogSearch: Sendable {
     /// a product's score is the cosine of the query's and its photo's best-matching parts, and
     /// never below that of the wholes. The thumbnails are read and compared on every core.
     public func copies(of pixels: PixelBuffer, in index: SearchIndex, k: Int) throws(CatalogError) -> [SearchHit] {
-        guard k > 0 else { return [] }
+        try copies(of: pixels, in: index, options: SearchOptions(limit: k)).hits
+    }
+
+    /// Most candidates compared as copies, however deep the page (the rest keep the wholes' cosine).
+    static let maxCopyComparisons = 256
+
+    /// A page of ``copies(of:in:k:)`` among the products matching the options' filter.
+    public func copies(of pixels: PixelBuffer, in index: SearchIndex, options: SearchOptions) throws(CatalogError) -> SearchPage {
+        let k = options.window
         let query = model.embedImage(pixels).vector
         let views = ImageViews(query: pixels, model: model)
         let located = views.located.map { model.embedImage($0.pixels(of: pixels)).vector }
         var rows = Set<Int64>()
-        for candidate in index.candidates(query, k: k, keep: max(k, Self.copyCandidates)) { rows.insert(candidate.rowID) }
-        for vector in located {
-            for candidate in index.candidates(vector, k: Self.locatedCandidates, keep: Self.locatedCandidates) { rows.insert(candidate.rowID) }
+        let (total, facets) = index.select(options.filter) { selection in
+            for candidate in selection.candidates(query, k: k, keep: max(k, Self.copyCandidates)) { rows.insert(candidate.rowID) }
+            for vector in located {
+                for candidate in selection.candidates(vector, k: Self.locatedCandidates, keep: Self.locatedCandidates) {
+                    rows.insert(candidate.rowID)
+                }
+            }
+            return (selection.count, Self.facets(options, selection))
         }
         let current: [Int64: StoredVector]
         do { current = try store.vectors(.image, rowIDs: Array(rows)).filter { $0.value.model == model.id } } catch {
@@ -80,7 +197,7 @@ public struct CatalogSearch: Sendable {
         }
         hits.sort { $0.order > $1.order || ($0.order == $1.order && $0.hit.productID < $1.hit.productID) }
         // Every candidate compared coarsely, the best few refined (photos decoded once, on every core).
-        let compared = min(hits.count, max(k, Self.copyCandidates))
+        let compared = min(hits.count, min(max(k, Self.copyCandidates), Self.maxCopyComparisons))
         let matches = ResultSlots<(ImageViews.Match, PixelBuffer)?>(count: compared)
         let store = self.store, images = self.images, embedder = self.model
         let candidates = hits.prefix(compared).map(\.hit)
@@ -113,12 +230,20 @@ public struct CatalogSearch: Sendable {
             if let match, match.0.score > hits[position].hit.score { hits[position].hit.score = match.0.score }
         }
         var ranked = hits.map(\.hit)
-        ranked.sort { $0.score > $1.score || ($0.score == $1.score && $0.productID < $1.productID) }
-        return Array(ranked.prefix(k))
+        ranked.sort(by: SearchHit.ranking)
+        return Self.page(Array(ranked.prefix(k)), options: options, total: total, facets: facets)
     }
 
     /// The `k` products most like a stored one (itself excluded), comparing vectors of `kind`.
     public func similar(to productID: String, in index: SearchIndex, kind: VectorKind, k: Int) throws(CatalogError) -> [SearchHit] {
+        try similar(to: productID, in: index, kind: kind, options: SearchOptions(limit: k)).hits
+    }
+
+    /// A page of the products most like a stored one.
+    public func similar(to productID: String, in index: SearchIndex, kind: VectorKind, options: SearchOptions) throws(CatalogError) -> SearchPage {
+        guard options.lexicalWeight == nil else {
+            throw CatalogError(.invalidField, "the hybrid mode needs a text query: it fuses a ranking of words", field: "mode")
+        }
         let record: ProductRecord?
         do { record = try store.product(id: productID) } catch { throw CatalogError(error) }
         guard let record else { throw CatalogError(.notFound, "no product \(productID) in the store") }
@@ -131,16 +256,30 @@ public struct CatalogSearch: Sendable {
         guard let vector else {
             throw CatalogError(.invalidRequest, "product \(productID) has no image, so it has no \(kind.rawValue) vector")
         }
-        return try search(vector, in: index, kind: kind, k: k, excluding: productID)
+        return try search(vector, in: index, kind: kind, options: options, excluding: productID)
     }
 
     /// Top-k for a query vector, re-ranked with the current stored vectors of this model.
     public func search(_ query: [Float], in index: SearchIndex, kind: VectorKind, k: Int, excluding: String?) throws(CatalogError) -> [SearchHit] {
-        let store = self.store, modelID = model.id
+        try search(query, in: index, kind: kind, options: SearchOptions(limit: k), excluding: excluding).hits
+    }
+
+    /// A page of the ranking for a query vector among the products matching the filter: the exact
+    /// top `offset + limit` (the scan keeps only matching products, so a selective filter still
+    /// fills the page whenever enough match), re-ranked with the current stored vectors.
+    public func search(_ query: [Float], in index: SearchIndex, kind: VectorKind, options: SearchOptions,
+                       excluding: String?) throws(CatalogError) -> SearchPage {
+        let store = self.store, modelID = model.id, k = options.window
+        let (found, total, facets) = index.select(options.filter) { selection in
+            let count = selection.count - (excluding.map { selection.contains(productID: $0) ? 1 : 0 } ?? 0)
+            return (selection.candidates(query, k: k, keep: max(10 * k, 100), excluding: excluding), count,
+                    Self.facets(options, selection))
+        }
         do {
-            return try index.search(query, k: k, excluding: excluding) { rows in
+            let hits = try index.rerank(query, found, k: k) { rows in
                 try store.vectors(kind, rowIDs: rows).filter { $0.value.model == modelID }
             }
+            return Self.page(hits, options: options, total: total, facets: facets)
         } catch let error as StoreError {
             throw CatalogError(error)
         } catch {

@@ -41,6 +41,17 @@ public struct DuplicatePairs: Sendable {
 
     /// The groups at `threshold` (at least the pairs' own threshold).
     public func groups(at threshold: Float) -> [DuplicateGroup] {
+        groups(of: pairs, at: threshold)
+    }
+
+    /// The groups at `threshold` among the products of `index` that match `filter`: of the pairs
+    /// whose both products match (so a group never links two matching products through one that does not).
+    public func groups(at threshold: Float, among index: SearchIndex, filter: Filter) -> [DuplicateGroup] {
+        let kept = index.select(filter) { selection in members.map { selection.contains(productID: $0.productID) } }
+        return groups(of: pairs.filter { kept[Int($0.a)] && kept[Int($0.b)] }, at: threshold)
+    }
+
+    private func groups(of pairs: [DuplicateFinder.Pair], at threshold: Float) -> [DuplicateGroup] {
         DuplicateFinder.groups(count: members.count, pairs: pairs, threshold: max(threshold, self.threshold)).map { group in
             DuplicateGroup(members: group.members.map { members[$0] }, minimumScore: group.minimumScore)
         }

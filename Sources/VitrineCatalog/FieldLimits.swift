@@ -68,11 +68,11 @@ public struct FieldLimits: Sendable, Equatable {
         return ProductFields(productID: id, name: name, description: description ?? "", metadata: metadata ?? "")
     }
 
-    /// A checked `top_k`: a whole number from 1 to ``topK`` (10 when absent).
-    public func topK(_ text: String?) throws(CatalogError) -> Int {
+    /// A checked `top_k` (or `limit`, as `field` says): a whole number from 1 to ``topK`` (10 when absent).
+    public func topK(_ text: String?, field: String = "top_k") throws(CatalogError) -> Int {
         guard let text else { return 10 }
         guard text.utf8.count <= 16, let k = Int(text), (1...topK).contains(k) else {
-            throw CatalogError(.invalidField, "the field \"top_k\" must be a whole number from 1 to \(topK)", field: "top_k")
+            throw CatalogError(.invalidField, "the field \"\(field)\" must be a whole number from 1 to \(topK)", field: field)
         }
         return k
     }

@@ -24,12 +24,12 @@ public struct IndexSnapshot: Sendable {
     }
 
     static let magic = Array("VTXINDEX".utf8)
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
 
     /// The bytes of a snapshot of `index` (its contents read under its lock, at once).
     public static func encode(_ index: SearchIndex, header: Header) -> Data {
         var data = Data()
-        index.withContents { vectors, rowIDs, productIDs in
+        index.withContents { vectors, rowIDs, productIDs, attributes in
             let slots = rowIDs.count
             data.reserveCapacity(64 + slots * (index.dimension + 4 + 8 + 18))
             data.append(contentsOf: magic)
@@ -42,6 +42,7 @@ public struct IndexSnapshot: Sendable {
             rowIDs.withUnsafeBytes { data.append(contentsOf: $0) }
             vectors.codes.withUnsafeBytes { data.append(contentsOf: $0) }
             for id in productIDs { appendString(id, to: &data) }
+            for slot in 0..<slots { appendAttributes(rowIDs[slot] < 0 ? .none : attributes(slot), to: &data) }
         }
         return data
     }
@@ -78,14 +79,41 @@ public struct IndexSnapshot: Sendable {
                 guard let id = reader.string() else { return nil }
                 productIDs.append(id)
             }
+            var attributes: [ProductAttributes] = []
+            attributes.reserveCapacity(slots)
+            for _ in 0..<slots {
+                guard let slotAttributes = reader.attributes() else { return nil }
+                attributes.append(slotAttributes)
+            }
             guard reader.atEnd else { return nil }
             let vectors = QuantisedVectors(dimension: dimension, codes: codes, scales: scales)
-            return (SearchIndex(vectors: vectors, rowIDs: rowIDs, productIDs: productIDs), position)
+            return (SearchIndex(vectors: vectors, rowIDs: rowIDs, productIDs: productIDs, attributes: attributes), position)
         }
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
         withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+    }
+
+    /// Attributes: a UInt16 count of fields; each its name, a UInt16 count of values, and each value
+    /// as a tag byte (0 false, 1 true, 2 a Float64, 3 a string) and its payload.
+    private static func appendAttributes(_ attributes: ProductAttributes, to data: inout Data) {
+        append(UInt16(attributes.fields.count), to: &data)
+        for field in attributes.fields {
+            appendString(field.name, to: &data)
+            append(UInt16(field.values.count), to: &data)
+            for value in field.values {
+                switch value {
+                case .bool(let flag): data.append(flag ? 1 : 0)
+                case .number(let number):
+                    data.append(2)
+                    append(number.bitPattern, to: &data)
+                case .string(let text):
+                    data.append(3)
+                    appendString(text, to: &data)
+                }
+            }
+        }
     }
 
     private static func appendString(_ text: String, to data: inout Data) {
@@ -118,6 +146,31 @@ private struct ByteReader {
     mutating func string() -> String? {
         guard let length = value(UInt16.self), let bytes = bytes(Int(length)) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    mutating func attributes() -> ProductAttributes? {
+        guard let fieldCount = value(UInt16.self) else { return nil }
+        if fieldCount == 0 { return ProductAttributes.none }
+        var fields: [(name: String, values: [AttributeValue])] = []
+        for _ in 0..<fieldCount {
+            guard let name = string(), let valueCount = value(UInt16.self) else { return nil }
+            var values: [AttributeValue] = []
+            for _ in 0..<valueCount {
+                guard let tag = value(UInt8.self) else { return nil }
+                switch tag {
+                case 0, 1: values.append(.bool(tag == 1))
+                case 2:
+                    guard let bits = value(UInt64.self) else { return nil }
+                    values.append(.number(Double(bitPattern: bits)))
+                case 3:
+                    guard let text = string() else { return nil }
+                    values.append(.string(text))
+                default: return nil
+                }
+            }
+            fields.append((name, values))
+        }
+        return ProductAttributes(fields: fields)
     }
 
     mutating func array<T>(_ type: T.Type, count: Int) -> [T]? {

@@ -44,6 +44,29 @@ extension JSON {
         .object([("results", .array(hits.map(hit)))])
     }
 
+    /// A page of search results: `{"results": [...], "total": n, "offset": n, "limit": n, "next": cursor or null,
+    /// "facets": {"brand": [{"value": "Acme", "count": 3}, ...]}}` (`results` as old clients read it).
+    public static func page(_ page: SearchPage, options: SearchOptions, next: String?) -> Value {
+        .object([
+            ("results", .array(page.hits.map(hit))), ("total", .int(page.total)),
+            ("offset", .int(options.offset)), ("limit", .int(options.limit)), ("next", string(next)),
+            ("facets", .object(page.facets.map { facet in
+                (facet.name, .array(facet.values.map { .object([("value", attribute($0.value)), ("count", .int($0.count))]) }))
+            })),
+        ])
+    }
+
+    /// An attribute's value: a string, a number (whole numbers without a fraction) or a boolean.
+    public static func attribute(_ value: AttributeValue) -> Value {
+        switch value {
+        case .string(let text): return .string(text)
+        case .bool(let flag): return .bool(flag)
+        case .number(let number):
+            if number.rounded() == number, abs(number) < 1e15 { return .int(Int(number)) }
+            return .double(number)
+        }
+    }
+
     /// A job.
     public static func job(_ job: JobRecord) -> Value {
         .object([

@@ -4,9 +4,35 @@ import VitrineStore
 extension PostgresBackend {
     /// One versioned migration: applied once, in order, never edited once released (a change
     /// to the schema is a new migration appended to ``migrations``).
-    struct Migration {
+    struct Migration: Sendable {
         let id: String
         let sql: [String]
+        /// Work done in Swift after the statements, in the same transaction.
+        var after: (@Sendable (Session) throws -> Void)? = nil
+    }
+
+    /// Sets `lexical` of every product from its folded text (migration pg2), a page at a time.
+    static func fillLexical(_ session: Session) throws {
+        var after: Int64 = 0
+        while true {
+            let rows = try session.query("SELECT id, name, description, metadata FROM product WHERE id > \(after) ORDER BY id LIMIT 1000")
+            guard !rows.isEmpty else { return }
+            var ids: [Int64] = [], names: [String] = [], descriptions: [String] = [], metadata: [String] = []
+            for row in rows {
+                let (id, name, description, meta) = try row.decode((Int64, String, String, String).self)
+                ids.append(id)
+                names.append(LexicalQuery.document(name))
+                descriptions.append(LexicalQuery.document(description))
+                metadata.append(LexicalQuery.document(meta))
+                after = id
+            }
+            try session.query("""
+                UPDATE product SET lexical = setweight(to_tsvector('simple', u.n), 'A') || to_tsvector('simple', u.d)
+                    || to_tsvector('simple', u.m)
+                FROM unnest(\(ids)::int8[], \(names)::text[], \(descriptions)::text[], \(metadata)::text[]) AS u(id, n, d, m)
+                WHERE product.id = u.id
+                """)
+        }
     }
 
     /// The schema, newest last. It mirrors the SQLite store's (see README.md in VitrineStore),
@@ -179,6 +205,86 @@ extension PostgresBackend {
             $$
             """,
         ]),
+        // Full-text search over the folded text of name, description and metadata (folded in Swift as
+        // the text embedding folds it; the 'simple' configuration only splits and lower-cases), the
+        // name weighted 'A'. The write function gains the folded texts; existing rows are filled in by
+        // `fillLexical` after these statements, in the same transaction.
+        Migration(id: "pg2: full-text index", sql: [
+            "ALTER TABLE product ADD COLUMN lexical tsvector NOT NULL DEFAULT ''::tsvector",
+            "CREATE INDEX product_lexical ON product USING gin (lexical)",
+            """
+            CREATE FUNCTION vitrine_write_products(
+                p_ids text[], p_names text[], p_descriptions text[], p_metadata text[], p_text_digests text[],
+                p_image_digests text[], p_image_paths text[], p_widths int8[], p_heights int8[], p_models text[],
+                p_fused bytea[], p_images bytea[], p_texts bytea[], p_sequences int8[], p_thumbnails bytea[],
+                p_now float8, p_lexical_names text[], p_lexical_descriptions text[], p_lexical_metadata text[]) RETURNS bigint LANGUAGE plpgsql AS $$
+            DECLARE
+                v_head bigint;
+                v_released text[];
+            BEGIN
+                SELECT head INTO v_head FROM vitrine_feed WHERE id = 1 FOR UPDATE;
+                WITH input AS (
+                    SELECT u.*, v_head + u.ord AS change,
+                           CASE WHEN u.seq > 0 THEN u.seq ELSE v_head + u.ord END AS applied
+                    FROM unnest(p_ids, p_names, p_descriptions, p_metadata, p_text_digests, p_image_digests,
+                                p_image_paths, p_widths, p_heights, p_models, p_fused, p_images, p_texts,
+                                p_sequences, p_thumbnails, p_lexical_names, p_lexical_descriptions, p_lexical_metadata) WITH ORDINALITY
+                         AS u(pid, name, descr, meta, td, idig, ipath, w, h, model, fused, iv, tv, seq, thumb, lname, ldescr, lmeta, ord)
+                ), latest AS (
+                    SELECT DISTINCT ON (pid) * FROM input ORDER BY pid, ord DESC
+                ), previous AS (
+                    -- One index lookup per product (a join would be planned from unnest's guess of 100
+                    -- rows, and scan the whole table).
+                    SELECT l.pid, (SELECT p.image_digest FROM product p WHERE p.product_id = l.pid) AS image_digest,
+                           NULLIF(l.idig, '') AS new_digest
+                    FROM latest l
+                ), written AS (
+                    INSERT INTO product (product_id, name, description, metadata, text_digest, image_digest, image_path,
+                                         image_width, image_height, model, fused, image_vector, text_vector,
+                                         created_at, updated_at, applied_seq, change_seq, lexical)
+                    SELECT pid, name, descr, meta, td, NULLIF(idig, ''), NULLIF(ipath, ''), NULLIF(w, -1), NULLIF(h, -1),
+                           model, fused, NULLIF(iv, '\\x'::bytea), tv, p_now, p_now, applied, change,
+                           setweight(to_tsvector('simple', lname), 'A') || to_tsvector('simple', ldescr) || to_tsvector('simple', lmeta)
+                    FROM latest
+                    ON CONFLICT (product_id) DO UPDATE SET
+                        name = excluded.name, description = excluded.description, metadata = excluded.metadata,
+                        text_digest = excluded.text_digest, image_digest = excluded.image_digest,
+                        image_path = excluded.image_path, image_width = excluded.image_width,
+                        image_height = excluded.image_height, model = excluded.model, fused = excluded.fused,
+                        image_vector = excluded.image_vector, text_vector = excluded.text_vector,
+                        updated_at = excluded.updated_at, applied_seq = excluded.applied_seq,
+                        change_seq = excluded.change_seq, lexical = excluded.lexical
+                    RETURNING id, product_id
+                ), thumbnails AS (
+                    INSERT INTO thumbnail (product, jpeg)
+                    SELECT w.id, l.thumb FROM written w JOIN latest l ON l.pid = w.product_id WHERE length(l.thumb) > 0
+                    ON CONFLICT (product) DO UPDATE SET jpeg = excluded.jpeg
+                    RETURNING 1
+                ), no_thumbnails AS (
+                    DELETE FROM thumbnail t WHERE t.product = ANY(ARRAY(
+                        SELECT w.id FROM written w JOIN latest l ON l.pid = w.product_id WHERE length(l.thumb) = 0))
+                    RETURNING 1
+                ), tombstones AS (
+                    DELETE FROM tombstone t WHERE t.product_id = ANY(ARRAY(SELECT pid FROM latest))
+                        AND t.seq < (SELECT l.applied FROM latest l WHERE l.pid = t.product_id)
+                    RETURNING 1
+                )
+                -- The data-modifying parts run to completion whether or not this reads them.
+                SELECT array_agg(DISTINCT image_digest) INTO v_released FROM previous
+                WHERE image_digest IS NOT NULL AND image_digest IS DISTINCT FROM new_digest;
+                IF v_released IS NOT NULL THEN
+                    DELETE FROM original o WHERE o.digest = ANY(v_released)
+                        AND NOT EXISTS (SELECT 1 FROM product p WHERE p.image_digest = o.digest AND p.image_path IS NULL)
+                        AND NOT EXISTS (SELECT 1 FROM job j WHERE j.image_digest = o.digest);
+                END IF;
+                v_head := v_head + cardinality(p_ids);
+                UPDATE vitrine_feed SET head = v_head WHERE id = 1;
+                PERFORM pg_notify('vitrine_feed', '');
+                RETURN v_head;
+            END
+            $$
+            """,
+        ], after: fillLexical),
     ]
 
     /// Brings the schema up to date under an advisory lock (nodes started together migrate
@@ -202,6 +308,7 @@ extension PostgresBackend {
         for migration in migrations where !applied.contains(migration.id) {
             try session.transaction {
                 for statement in migration.sql { try session.query(PostgresQuery(unsafeSQL: statement)) }
+                try migration.after?(session)
                 try session.query("INSERT INTO vitrine_schema (id) VALUES (\(migration.id))")
             }
         }

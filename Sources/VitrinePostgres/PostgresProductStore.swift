@@ -178,12 +178,12 @@ public final class PostgresProductStore: ProductStore, ChangeFeed {
         // nothing at or below the committed head can still appear.
         let rows = try backend.session { session in
             try session.query(PostgresQuery(unsafeSQL: """
-                SELECT 0, f.head, f.floor, '', NULL::text, NULL::bytea FROM vitrine_feed f WHERE f.id = 1
+                SELECT 0, f.head, f.floor, '', NULL::text, NULL::text, NULL::bytea FROM vitrine_feed f WHERE f.id = 1
                 UNION ALL
-                (SELECT 1, change_seq, id, product_id, model, \(column) FROM product
+                (SELECT 1, change_seq, id, product_id, model, metadata, \(column) FROM product
                  WHERE change_seq > $1 ORDER BY change_seq LIMIT $2)
                 UNION ALL
-                (SELECT 2, change_seq, 0, product_id, NULL, NULL FROM tombstone
+                (SELECT 2, change_seq, 0, product_id, NULL, NULL, NULL FROM tombstone
                  WHERE change_seq > $1 ORDER BY change_seq LIMIT $2)
                 """, binds: Self.binds(position, limit)))
         }
@@ -191,11 +191,15 @@ public final class PostgresProductStore: ProductStore, ChangeFeed {
         var products: [FeedChange] = [], tombstones: [FeedChange] = []
         do {
             for row in rows {
-                let (source, number, rowID, productID, model, vector) = try row.decode((Int, Int64, Int64, String, String?, ByteBuffer?).self)
+                let (source, number, rowID, productID, model, metadata, vector) = try row.decode(
+                    (Int, Int64, Int64, String, String?, String?, ByteBuffer?).self)
                 switch source {
                 case 0: (head, floor) = (number, rowID)
                 case 1:
-                    let entry = try vector.map { FeedEntry(rowID: rowID, model: model ?? "", vector: try PostgresRows.vector($0)) }
+                    let entry = try vector.map {
+                        FeedEntry(rowID: rowID, model: model ?? "", vector: try PostgresRows.vector($0),
+                                  attributes: ProductAttributes(metadata: metadata ?? ""))
+                    }
                     products.append(FeedChange(position: number, productID: productID, entry: entry))
                 default: tombstones.append(FeedChange(position: number, productID: productID, entry: nil))
                 }
@@ -219,13 +223,39 @@ public final class PostgresProductStore: ProductStore, ChangeFeed {
         // One REPEATABLE READ transaction: the rows and the position are of one snapshot.
         return try backend.read { session in
             let position = try session.query("SELECT head FROM vitrine_feed WHERE id = 1").first?.decode(Int64.self) ?? 0
-            try pages(session, sql: "SELECT id, product_id, model, change_seq, \(column) FROM product WHERE \(column) IS NOT NULL") { row in
-                let (rowID, id, model, change, vector) = try row.decode((Int64, String, String, Int64, ByteBuffer).self)
+            try pages(session, sql: "SELECT id, product_id, model, change_seq, metadata, \(column) FROM product WHERE \(column) IS NOT NULL") { row in
+                let (rowID, id, model, change, metadata, vector) = try row.decode((Int64, String, String, Int64, String, ByteBuffer).self)
                 try body(FeedChange(position: change, productID: id,
-                                    entry: FeedEntry(rowID: rowID, model: model, vector: try PostgresRows.vector(vector))))
+                                    entry: FeedEntry(rowID: rowID, model: model, vector: try PostgresRows.vector(vector),
+                                                     attributes: ProductAttributes(metadata: metadata))))
                 return rowID
             }
             return position
+        }
+    }
+
+    public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
+        guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
+        // ts_rank with length normalisation 1 (divided by 1 + the log of the document's length).
+        let rows = try backend.session { session in
+            if let rowIDs {
+                return try session.query("""
+                    SELECT id, product_id, ts_rank(lexical, q, 1)::float8 FROM product, to_tsquery('simple', \(query.tsquery)) q
+                    WHERE lexical @@ q AND id = ANY(\(rowIDs)) ORDER BY 3 DESC, id LIMIT \(limit)
+                    """)
+            }
+            return try session.query("""
+                SELECT id, product_id, ts_rank(lexical, q, 1)::float8 FROM product, to_tsquery('simple', \(query.tsquery)) q
+                WHERE lexical @@ q ORDER BY 3 DESC, id LIMIT \(limit)
+                """)
+        }
+        do {
+            return try rows.map { row in
+                let (id, productID, score) = try row.decode((Int64, String, Double).self)
+                return LexicalMatch(rowID: id, productID: productID, score: score)
+            }
+        } catch {
+            throw ConnectionPool.storeError(error, url: backend.url)
         }
     }
 

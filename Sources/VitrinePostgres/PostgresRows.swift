@@ -40,11 +40,14 @@ enum PostgresRows {
         let texts = rows.map { $0.text == $0.fused ? ByteBuffer() : bytes(VectorBlob.encode($0.text)) }
         let sequences = writes.map { $0.sequence ?? 0 }
         let thumbnails = rows.map { ByteBuffer(bytes: $0.thumbnail ?? []) }
+        let lexicalNames = rows.map { LexicalQuery.document($0.name) }
+        let lexicalDescriptions = rows.map { LexicalQuery.document($0.description) }
+        let lexicalMetadata = rows.map { LexicalQuery.document($0.metadata) }
         return try session.query("""
             SELECT vitrine_write_products(\(ids)::text[], \(names)::text[], \(descriptions)::text[], \(metadata)::text[],
                 \(textDigests)::text[], \(imageDigests)::text[], \(imagePaths)::text[], \(widths)::int8[], \(heights)::int8[],
                 \(models)::text[], \(fused)::bytea[], \(images)::bytea[], \(texts)::bytea[], \(sequences)::int8[],
-                \(thumbnails)::bytea[], \(now))
+                \(thumbnails)::bytea[], \(now), \(lexicalNames)::text[], \(lexicalDescriptions)::text[], \(lexicalMetadata)::text[])
             """).first?.decode(Int64.self) ?? 0
     }
 

@@ -32,8 +32,18 @@ final class DuplicatesCache: Sendable {
         self.pool = pool
     }
 
+    /// The groups at `threshold` among the products of `index` that match `filter`.
+    func groups(at threshold: Float, among index: SearchIndex, filter: Filter) async throws -> [DuplicateGroup] {
+        try await pairs().groups(at: threshold, among: index, filter: filter)
+    }
+
     /// The groups at `threshold` (at least ``floor``).
     func groups(at threshold: Float) async throws -> [DuplicateGroup] {
+        try await pairs().groups(at: threshold)
+    }
+
+    /// The pairs of the store's current state.
+    private func pairs() async throws -> DuplicatePairs {
         let store = self.store, feed = self.feed, pool = self.pool
         let position = try await pool.api { try feed.position() }
         let task = state.withLock { entry -> Task<DuplicatePairs, Error> in
@@ -48,7 +58,7 @@ final class DuplicatesCache: Sendable {
         do {
             let pairs = try await task.value
             state.withLock { if $0?.position == position { $0?.finished = true } }
-            return pairs.groups(at: threshold)
+            return pairs
         } catch {
             // A failed computation is not kept: the next caller tries again.
             state.withLock { if $0?.position == position { $0 = nil } }

@@ -36,7 +36,17 @@ struct OverviewRoutes {
             }
             threshold = value
         }
-        let groups = try await deps.admission.admit { try await deps.duplicates.groups(at: threshold) }
+        // Groups among the products matching a filter: pairs whose both products match.
+        var filter: Filter?
+        if let text = request.uri.queryParameters.get("filter"), !text.trimmingWhitespace().isEmpty {
+            do throws(CatalogError) { filter = try Filter.parse(text) } catch { throw APIError(error) }
+        }
+        let deps = self.deps
+        let groups = try await deps.admission.admit {
+            guard let filter else { return try await deps.duplicates.groups(at: threshold) }
+            let index = try await deps.pool.api { try deps.indexes.index(.image) }
+            return try await deps.duplicates.groups(at: threshold, among: index, filter: filter)
+        }
         return try JSON.response(.ok, JSON.duplicateGroups(groups))
     }
 }

@@ -16,7 +16,8 @@ import VitrineEmbedding
 /// and an uploaded image is held once, in the one buffer it is read into.
 /// Fields the API does not know are skipped without being kept.
 struct ProductForm: Sendable {
-    /// The known text fields given (`product_id`, `name`, `description`, `metadata`, `query`, `top_k`, `mode`).
+    /// The known text fields given (`product_id`, `name`, `description`, `metadata`, `query`, and the
+    /// search fields of ``SearchParameters``); a JSON object or array given (`filter`, `facets`) is kept as JSON text.
     var fields: [String: String] = [:]
     /// The `image` file part, if any.
     var image: Data?
@@ -40,7 +41,7 @@ struct ProductForm: Sendable {
     /// The byte limit of a field the API reads; nil for a field it skips.
     static func limit(of name: String, _ limits: FieldLimits) -> Int? {
         if let bytes = limits.bytes(of: name) { return bytes }
-        return name == "top_k" || name == "mode" ? 64 : nil
+        return SearchParameters.fields[name]
     }
 
     /// The checked product fields (413/422 naming the field otherwise).

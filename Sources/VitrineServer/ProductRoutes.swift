@@ -6,7 +6,8 @@ import VitrineEmbedding
 import VitrineImaging
 import VitrineStore
 
-/// Products and search: GET/DELETE /api/v1/products/{id}, GET …/similar, POST /api/v1/search.
+/// Products and search: GET/DELETE /api/v1/products/{id}, GET …/similar, POST /api/v1/search (filters,
+/// pages, facets and hybrid ranking: ``SearchParameters``).
 struct ProductRoutes {
     let deps: Dependencies
 
@@ -58,53 +59,66 @@ struct ProductRoutes {
 
     func similar(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
         let id = try productID(context)
-        let k = try topK(request.uri.queryParameters.get("top_k"))
-        let kind = try Self.mode(request.uri.queryParameters.get("mode"))
+        let parameters = try self.parameters(Self.queryFields(request), image: false, identity: "similar:\(id)")
         let deps = self.deps
         return try await deps.admission.admit {
-            let hits = try await deps.pool.api {
-                try deps.search.similar(to: id, in: try deps.indexes.index(kind), kind: kind, k: k)
+            let page = try await deps.pool.api {
+                try deps.search.similar(to: id, in: try deps.indexes.index(parameters.kind), kind: parameters.kind,
+                                        options: parameters.options)
             }
-            return try Self.results(hits)
+            return try Self.results(page, parameters)
+        }
+    }
+
+    /// The search fields of a GET's query string (the first of each).
+    static func queryFields(_ request: Request) -> [String: String] {
+        var fields: [String: String] = [:]
+        for name in SearchParameters.fields.keys {
+            if let value = request.uri.queryParameters.get(name) { fields[name] = value }
+        }
+        return fields
+    }
+
+    /// The search fields read (400, 413 naming the field otherwise).
+    func parameters(_ fields: [String: String], image: Bool, identity: String) throws -> SearchParameters {
+        do throws(CatalogError) {
+            return try SearchParameters.read(fields, image: image, limits: deps.configuration.fieldLimits,
+                                             lexicalWeight: deps.configuration.hybridWeight, identity: identity)
+        } catch {
+            throw APIError(error)
         }
     }
 
     func search(_ request: Request, _ context: VitrineRequestContext) async throws -> Response {
         let form = try await ProductForm.read(request, limits: deps.uploadLimits, budget: deps.uploads)
         defer { deps.uploads.release(form.reserved) }
-        let k = try topK(form.fields["top_k"])
-        // A picture is compared with pictures unless asked otherwise; a text with the fused vectors.
-        let kind = try Self.mode(form.fields["mode"], default: form.image == nil ? .fused : .image)
         let deps = self.deps
         if let image = form.image {
+            // A picture is compared with pictures unless asked otherwise; a text with the fused vectors.
+            let parameters = try self.parameters(form.fields, image: true, identity: "image:\(Digest.sha256(image))")
             do throws(ImagingError) { _ = try deps.images.info(of: image) } catch { throw APIError(error) }
             return try await deps.admission.admit {
-                try Self.results(try await deps.pool.api {
-                    try deps.search.search(imageBytes: image, in: try deps.indexes.index(kind), kind: kind, k: k)
-                })
+                let page = try await deps.pool.api {
+                    try deps.search.search(imageBytes: image, in: try deps.indexes.index(parameters.kind), kind: parameters.kind,
+                                           options: parameters.options)
+                }
+                return try Self.results(page, parameters)
             }
         }
         guard let query = form.fields["query"], !query.trimmingWhitespace().isEmpty else {
             throw APIError.missing("query")
         }
+        let parameters = try self.parameters(form.fields, image: false, identity: "text:\(query)")
         return try await deps.admission.admit {
-            try Self.results(try await deps.pool.api {
-                try deps.search.search(text: query, in: try deps.indexes.index(kind), kind: kind, k: k)
-            })
+            let page = try await deps.pool.api {
+                try deps.search.search(text: query, in: try deps.indexes.index(parameters.kind), kind: parameters.kind,
+                                       options: parameters.options)
+            }
+            return try Self.results(page, parameters)
         }
     }
 
-    static func results(_ hits: [SearchHit]) throws -> Response {
-        try JSON.response(.ok, JSON.results(hits))
-    }
-
-    func topK(_ text: String?) throws -> Int {
-        do throws(CatalogError) { return try deps.configuration.fieldLimits.topK(text) } catch { throw APIError(error) }
-    }
-
-    static func mode(_ text: String?, default fallback: VectorKind = .fused) throws -> VectorKind {
-        guard let text else { return fallback }
-        guard let kind = VectorKind(rawValue: text) else { throw APIError.invalid("mode", "must be fused, text or image") }
-        return kind
+    static func results(_ page: SearchPage, _ parameters: SearchParameters) throws -> Response {
+        try JSON.response(.ok, JSON.page(page, options: parameters.options, next: parameters.next(page)))
     }
 }

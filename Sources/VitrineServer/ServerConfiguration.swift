@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var maxPartHeaderBytes = 8 << 10
     /// Text field and search limits, the same as the catalogue CLI's.
     public var fieldLimits = FieldLimits.default
+    /// The lexical ranking's weight in `hybrid` searches that give no `hybrid_weight` (0 to 1).
+    public var hybridWeight = SearchOptions.defaultLexicalWeight
     /// Threads of the one pool that runs blocking work (SQLite, decoding, embedding, search).
     public var poolThreads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     /// CPU-heavy requests (sync indexing, search, similar, duplicates) admitted at once,

@@ -48,12 +48,15 @@ public struct FeedEntry: Sendable, Equatable {
     public var model: String
     /// The vector.
     public var vector: [Float]
+    /// The product's attributes (from its metadata), for filters and facets.
+    public var attributes: ProductAttributes
 
     /// Creates an entry.
-    public init(rowID: Int64, model: String, vector: [Float]) {
+    public init(rowID: Int64, model: String, vector: [Float], attributes: ProductAttributes = .none) {
         self.rowID = rowID
         self.model = model
         self.vector = vector
+        self.attributes = attributes
     }
 }
 

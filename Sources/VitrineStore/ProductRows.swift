@@ -41,6 +41,7 @@ enum ProductRows {
             // A product without an image has its text vector as its fused vector: stored once.
             product.text == product.fused ? Data() : VectorBlob.encode(product.text), now, now, sequence, change,
         ])
+        try writeText(product, rowID: rowID, in: db)
         // The thumbnail follows the image: replaced with it, gone when the product no longer has one.
         if let thumbnail = product.thumbnail {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO thumbnail (product, jpeg) VALUES (?, ?)")
@@ -51,6 +52,15 @@ enum ProductRows {
         try db.cachedStatement(sql: "DELETE FROM tombstone WHERE product_id = ? AND seq < ?")
             .execute(arguments: [product.productID, sequence])
         if let previous, previous != product.imageDigest { try releaseOriginal(previous, in: db) }
+    }
+
+    /// Writes a product's folded text into the full-text index (`product_text`, FTS5; its row
+    /// goes with the product's by a trigger).
+    static func writeText(_ product: ProductRecord, rowID: Int64?, in db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM product_text WHERE rowid = ?").execute(arguments: [rowID])
+        try db.cachedStatement(sql: "INSERT INTO product_text (rowid, name, description, metadata) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [rowID, LexicalQuery.document(product.name), LexicalQuery.document(product.description),
+                                 LexicalQuery.document(product.metadata)])
     }
 
     /// Deletes a product, leaving a tombstone at a fresh place in the write order (which is

@@ -50,6 +50,10 @@ public protocol ProductStore: Sendable {
     /// as they are now (for re-ranking search candidates); a row deleted since is absent.
     func vectors(_ kind: VectorKind, rowIDs: [Int64]) throws(StoreError) -> [Int64: StoredVector]
 
+    /// The products the database's full-text index ranks best for `query` over name, description
+    /// and metadata (best first, at most `limit`); only among `rowIDs` when given (a filter's matches).
+    func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch]
+
     /// Housekeeping a long-running process does off the write path (SQLite copies its
     /// write-ahead log back into the database file); an engine without any does nothing.
     func checkpoint() throws(StoreError)

@@ -149,6 +149,22 @@ extension SQLiteDatabase {
                 INSERT INTO feed (id, database_id, floor) VALUES (1, lower(hex(randomblob(16))), 0);
                 """)
         }
+        migrator.registerMigration("v7: full-text index") { db in
+            // The folded text of each product's name, description and metadata (folded in Swift as the
+            // text embedding folds it, so the tokenizer only splits on spaces), for BM25 ranking.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE product_text USING fts5(name, description, metadata, tokenize = 'unicode61');
+                CREATE TRIGGER product_text_delete AFTER DELETE ON product BEGIN
+                    DELETE FROM product_text WHERE rowid = old.id;
+                END;
+                """)
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, name, description, metadata FROM product")
+            let insert = try db.makeStatement(sql: "INSERT INTO product_text (rowid, name, description, metadata) VALUES (?, ?, ?, ?)")
+            while let row = try rows.next() {
+                try insert.execute(arguments: [row["id"] as Int64, LexicalQuery.document(row["name"]),
+                                               LexicalQuery.document(row["description"]), LexicalQuery.document(row["metadata"])])
+            }
+        }
         return migrator
     }
 }

@@ -208,7 +208,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
             let head = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM write_sequence")) ?? 0
             guard position >= floor else { return ([Row](), [Row](), floor, head) }
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT change_seq, id, product_id, model, \(column) AS vector FROM product
+                SELECT change_seq, id, product_id, model, metadata, \(column) AS vector FROM product
                 WHERE change_seq > ? ORDER BY change_seq LIMIT ?
                 """), arguments: [position, limit])
             let tombstones = try Row.fetchAll(db.cachedStatement(sql: """
@@ -228,7 +228,8 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
                 r += 1
                 let data: Data? = row["vector"]
                 let entry = try data.map { (data) throws(StoreError) in
-                    FeedEntry(rowID: row["id"], model: row["model"], vector: try VectorBlob.decode(data))
+                    FeedEntry(rowID: row["id"], model: row["model"], vector: try VectorBlob.decode(data),
+                              attributes: ProductAttributes(metadata: row["metadata"]))
                 }
                 changes.append(FeedChange(position: rowNext, productID: row["product_id"], entry: entry))
             } else if let tombNext {
@@ -249,14 +250,33 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
         return try database.pool.read { db in
             let position = try Int64.fetchOne(db, sql: "SELECT value FROM write_sequence") ?? 0
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT id, product_id, model, change_seq, \(column) AS vector FROM product WHERE \(column) IS NOT NULL ORDER BY id
+                SELECT id, product_id, model, change_seq, metadata, \(column) AS vector FROM product
+                WHERE \(column) IS NOT NULL ORDER BY id
                 """)
             while let row = try rows.next() {
                 let data: Data = row["vector"]
                 try body(FeedChange(position: row["change_seq"], productID: row["product_id"],
-                                    entry: FeedEntry(rowID: row["id"], model: row["model"], vector: try VectorBlob.decode(data))))
+                                    entry: FeedEntry(rowID: row["id"], model: row["model"], vector: try VectorBlob.decode(data),
+                                                     attributes: ProductAttributes(metadata: row["metadata"]))))
             }
             return position
+        }
+    }
+
+    public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
+        guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
+        // BM25 with the name weighing 4 times the description and metadata; negated, so higher is better.
+        let among = rowIDs == nil ? "" : "AND product_text.rowid IN (SELECT value FROM json_each(?))"
+        var arguments: StatementArguments = [query.fts5]
+        if let rowIDs { arguments += ["[" + rowIDs.map(String.init).joined(separator: ",") + "]"] }
+        arguments += [limit]
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT product.id, product.product_id, -bm25(product_text, 4.0, 1.0, 1.0) AS score
+                FROM product_text JOIN product ON product.id = product_text.rowid
+                WHERE product_text MATCH ? \(among)
+                ORDER BY bm25(product_text, 4.0, 1.0, 1.0) LIMIT ?
+                """, arguments: arguments).map { LexicalMatch(rowID: $0["id"], productID: $0["product_id"], score: $0["score"]) }
         }
     }
 
