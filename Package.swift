@@ -166,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VitrineCatalogTests",
-            dependencies: ["VitrineCatalog", "VitrineStore", "VitrineEmbedding", "VitrineImaging", "VitrineTestSupport",
+            dependencies: ["VitrineCatalog", "VitrineStore", "VitrineEmbedding", "VitrineImaging", "VitrineTestSupport", "VitrineProbe",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The storage contract: the same tests against every implementation of the protocols.

@@ -101,7 +101,8 @@ public struct CatalogSearch: Sendable {
                 fused[match.productID] = (SearchHit(productID: stored.productID, name: stored.name, score: 0, rowID: stored.rowID), add)
             }
         }
-        var hits = fused.values.map { entry -> SearchHit in
+        // A weight of 0 or 1 leaves one list's products with nothing: they are not results.
+        var hits = fused.values.filter { $0.score > 0 }.map { entry -> SearchHit in
             var hit = entry.hit
             hit.score = Float(entry.score)
             return hit

@@ -21,6 +21,15 @@ public struct IndexSnapshot: Sendable {
         public var dimension: Int
         /// The feed position the index had reached.
         public var position: Int64
+
+        /// Creates a header.
+        public init(store: String, model: String, kind: VectorKind, dimension: Int, position: Int64) {
+            self.store = store
+            self.model = model
+            self.kind = kind
+            self.dimension = dimension
+            self.position = position
+        }
     }
 
     static let magic = Array("VTXINDEX".utf8)

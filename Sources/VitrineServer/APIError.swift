@@ -71,6 +71,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
         case .notFound: self.init(.notFound, "not_found", error.message)
         case .store: self = .storeUnavailable(detail: error.description)
         case .fieldTooLarge: self.init(.contentTooLarge, error.code.rawValue, error.message)
+        // A filter is a small query language: one that does not parse is a bad request.
+        case .invalidField where error.field == "filter": self.init(.badRequest, "invalid_filter", error.message)
         default: self.init(.unprocessableContent, error.code.rawValue, error.message)
         }
     }

@@ -15,7 +15,7 @@ struct StoreTests {
         let queue = try DatabaseQueue(path: store.path)
         let applied = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == ["v1: products", "v2: jobs and write order", "v3: jobs claimed in order from an index", "v4: thumbnails",
-                           "v5: originals kept, tombstones, fenced claims", "v6: change feed"])
+                           "v5: originals kept, tombstones, fenced claims", "v6: change feed", "v7: full-text index"])
         let mode = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         _ = try SQLiteProductStore(path: store.path) // reopening migrates nothing new
@@ -44,6 +44,26 @@ struct StoreTests {
         let queue = SQLiteJobQueue(store: store)
         let claimed = try #require(try queue.claim(workerID: "w", lease: 10))
         #expect(claimed.job.id == "j1" && claimed.image == photo && claimed.imageDigest == digest)
+    }
+
+    @Test("v7 fills the full-text index with a v6 database's products, folded")
+    func migrationFromV6() throws {
+        let folder = try TestCatalog.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("v6.sqlite").path
+        let old = try DatabasePool(path: path)
+        try SQLiteDatabase.migrator.migrate(old, upTo: "v6: change feed")
+        try old.write { db in
+            try db.execute(sql: """
+                INSERT INTO product (product_id, name, description, metadata, text_digest, model, fused, text_vector,
+                                     created_at, updated_at, applied_seq, change_seq)
+                VALUES ('c1', 'Crème hydratante', 'Peaux sèches', '{"sku": "CR-9"}', 't', 'm', x'', x'', 0, 0, 1, 1)
+                """)
+        }
+        try old.close()
+        let store = try SQLiteProductStore(path: path)
+        #expect(try store.lexicalMatches(LexicalQuery("CREME"), among: nil, limit: 3).map(\.productID) == ["c1"])
+        #expect(try store.lexicalMatches(LexicalQuery("cr-9"), among: nil, limit: 3).map(\.productID) == ["c1"])
     }
 
     @Test("upsert, get, replace (keeping the creation time), delete")

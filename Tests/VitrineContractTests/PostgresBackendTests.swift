@@ -29,6 +29,29 @@ struct PostgresBackendTests {
         try await onOwnThreads { try await self.migrationsOnce() }
     }
 
+    @Test("pg2 fills the full-text index with a pg1 database's products, folded")
+    func fullTextMigration() async throws {
+        try await onOwnThreads {
+            let cluster = PostgresCluster.shared
+            let name = try cluster.createDatabase()
+            defer { cluster.dropDatabase(name) }
+            let url = try PostgresURL(cluster.url(name))
+            var record = Sample.record("c1", name: "Crème hydratante")
+            record.metadata = "{\"sku\": \"CR-9\"}"
+            try Storage.postgres(url: url, connections: 1).products.upsert([record])
+            // Back to pg1: no column, no function, no record of pg2.
+            try cluster.sql("""
+                ALTER TABLE product DROP COLUMN lexical;
+                DROP FUNCTION vitrine_write_products(text[], text[], text[], text[], text[], text[], text[], int8[], int8[], text[],
+                    bytea[], bytea[], bytea[], int8[], bytea[], float8, text[], text[], text[]);
+                DELETE FROM vitrine_schema WHERE id LIKE 'pg2:%';
+                """, database: name)
+            let store = try Storage.postgres(url: url, connections: 1).products
+            #expect(try store.lexicalMatches(LexicalQuery("CREME"), among: nil, limit: 3).map(\.productID) == ["c1"])
+            #expect(try store.lexicalMatches(LexicalQuery("cr-9"), among: nil, limit: 3).map(\.productID) == ["c1"])
+        }
+    }
+
     private func migrationsOnce() async throws {
         let cluster = PostgresCluster.shared
         let name = try cluster.createDatabase()
@@ -42,7 +65,7 @@ struct PostgresBackendTests {
             try await group.waitForAll()
         }
         let applied = try cluster.sql("SELECT COUNT(*), COUNT(DISTINCT id) FROM vitrine_schema", database: name)
-        #expect(applied.trimmingCharacters(in: .whitespacesAndNewlines) == "1|1", "each migration applied once: \(applied)")
+        #expect(applied.trimmingCharacters(in: .whitespacesAndNewlines) == "2|2", "each migration applied once: \(applied)")
         try cluster.sql("INSERT INTO vitrine_schema (id) VALUES ('pg99: from the future')", database: name)
         #expect { try Storage.postgres(url: url) } throws: { error in
             guard let error = error as? StoreError else { return false }
