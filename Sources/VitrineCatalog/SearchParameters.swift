@@ -133,12 +133,13 @@ public struct SearchParameters: Sendable {
         } else {
             names = text.split(separator: ",").map { $0.trimmingWhitespace() }
         }
+        var seen = Set<String>()
+        names = names.filter { seen.insert($0).inserted }
         guard names.count <= SearchOptions.maxFacets else { throw invalid("facets", "asks for more than \(SearchOptions.maxFacets) facets") }
         for name in names where name.isEmpty || name.utf8.count > ProductAttributes.maxNameBytes {
             throw invalid("facets", "names an attribute of \(name.utf8.count) bytes (1 to \(ProductAttributes.maxNameBytes))")
         }
-        var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted }
+        return names
     }
 
     static func invalid(_ field: String, _ problem: String) -> CatalogError {
