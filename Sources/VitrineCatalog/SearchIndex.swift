@@ -174,6 +174,13 @@ public final class SearchIndex: @unchecked Sendable {
         select(filter) { $0.candidates(query, k: k, keep: keep, limit: limit, excluding: excluding, threads: threads) }
     }
 
+    /// The attributes its products have: each name, how many products have it and how many
+    /// distinct values it takes; the most common first (ties by name), at most `limit`.
+    public func attributeNames(limit: Int) -> [(name: String, products: Int, values: Int)] {
+        let names = lock.reading { attributes.summary() }
+        return Array(names.sorted { $0.products > $1.products || ($0.products == $1.products && $0.name < $1.name) }.prefix(limit))
+    }
+
     /// Runs `body` on the products matching `filter` (every product when nil or `{}`), evaluated
     /// once, under the index's read lock: scans, counts and facets of one state of the index.
     public func select<T>(_ filter: Filter?, _ body: (Selection) throws -> T) rethrows -> T {

@@ -14,9 +14,10 @@ struct OverviewRoutes {
     }
 
     func stats() async throws -> Response {
-        let store = deps.store, jobs = deps.jobs
-        let (stats, counts, failures) = try await deps.pool.api {
-            (try store.stats(), try jobs.counts(), try jobs.recentFailures(limit: 10))
+        let store = deps.store, jobs = deps.jobs, indexes = deps.indexes
+        let (stats, counts, failures, attributes) = try await deps.pool.api {
+            (try store.stats(), try jobs.counts(), try jobs.recentFailures(limit: 10),
+             try indexes.index(.fused).attributeNames(limit: 50))
         }
         return try JSON.response(.ok, [
             ("products", .int(stats.products)), ("with_image", .int(stats.withImage)),
@@ -24,6 +25,10 @@ struct OverviewRoutes {
             ("jobs", .object(JobStatus.allCases.map { ($0.rawValue, .int(counts[$0] ?? 0)) })),
             ("queue_depth", .int((counts[.queued] ?? 0) + (counts[.processing] ?? 0))),
             ("recent_failures", .array(failures.map(JSON.job))),
+            // What the page's filters are made of: the products' attributes, the most common first.
+            ("attributes", .array(attributes.map {
+                .object([("name", .string($0.name)), ("products", .int($0.products)), ("values", .int($0.values))])
+            })),
         ])
     }
 

@@ -108,6 +108,46 @@ struct BrowserTests {
         #expect(indexing.contains("<dt>Products</dt><dd>26</dd>") && indexing.contains("No failed jobs."), "\(indexing.prefix(4000))")
     }
 
+    @Test("filters from the catalogue's facets (checkboxes, a price range), the hybrid mode and more results",
+          ProcessRunner.needs(chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
+    func filters() async throws {
+        let folder = try ServeProcessTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Twelve products of three categories with prices, no images.
+        var rows = ["product_id,name,description,metadata,image"]
+        for (index, (category, word)) in [("lampes", "Lampe"), ("chaises", "Chaise"), ("tables", "Table")].enumerated() {
+            for number in 0..<4 {
+                let price = 5 + 10 * number + index
+                rows.append("\(category.prefix(1))\(number),\(word) \(number),\(word) en bois numéro \(number),\"{\"\"category\"\": \"\"\(category)\"\", \"\"price\"\": \(price)}\",")
+            }
+        }
+        let catalogue = folder.appendingPathComponent("filters.csv")
+        try (rows.joined(separator: "\n") + "\n").write(to: catalogue, atomically: true, encoding: .utf8)
+        let server = try ServeProcessTests.Server(arguments: ["--db", folder.appendingPathComponent("f.sqlite").path, "--workers", "0",
+                                                              "--catalog", catalogue.path])
+        defer { server.stop() }
+        func ids(_ dom: String) -> [String] {
+            dom.matches(of: #/data-product-id="([^"]+)"/#).map { String($0.output.1) }
+        }
+        // The lamps only, two a page, two pages loaded: four lamps, and no "more results" after them.
+        let filter = "%7B%22category%22%3A%7B%22in%22%3A%5B%22lampes%22%5D%7D%7D"
+        let lamps = try Self.render(server, "#/search?q=bois&filter=\(filter)&limit=2&pages=2", until: #/of 4 matching results/#)
+        #expect(Set(ids(lamps)) == ["l0", "l1", "l2", "l3"], "\(lamps.prefix(6000))")
+        #expect(lamps.contains(#"<fieldset data-attribute="category">"#) && lamps.contains(#"value="&quot;lampes&quot;" checked="""#),
+                "the category checkboxes, lamps checked: \(lamps.prefix(6000))")
+        #expect(lamps.contains(#"<fieldset data-attribute="price">"#) && lamps.contains(#"aria-label="price from""#), "a price range")
+        #expect(lamps.contains(#"<button id="more" type="button" hidden="">"#), "four of four: no more results")
+        let first = try Self.render(server, "#/search?q=bois&filter=\(filter)&limit=2", until: #/of 4 matching results/#)
+        #expect(ids(first).count == 2 && first.contains(#"<button id="more" type="button">More results</button>"#), "\(first.prefix(6000))")
+        // A price range, in hybrid mode: the range's inputs hold it, the results are within it.
+        let range = "%7B%22price%22%3A%7B%22gte%22%3A10%2C%22lte%22%3A20%7D%7D"
+        let priced = try Self.render(server, "#/search?q=chaise&mode=hybrid&filter=\(range)", until: #/matching results/#)
+        #expect(Set(ids(priced)) == ["l1", "c1", "t1"], "prices 15, 16 and 17: \(priced.prefix(6000))")
+        #expect(priced.contains(#"value="10""#) && priced.contains(#"value="20""#) && priced.contains(#"<option value="hybrid" selected"#) || priced.contains("(hybrid)"),
+                "\(priced.prefix(6000))")
+        #expect(ids(priced).first == "c1", "hybrid: the chair first")
+    }
+
     @Test("an empty store says how to index; a server with an API key asks for it",
           ProcessRunner.needs(chromium != nil, "no Chromium on this machine: apt-get install chromium (.ci/run does)"))
     func emptyAndKey() async throws {

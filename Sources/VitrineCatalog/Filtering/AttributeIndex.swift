@@ -95,6 +95,11 @@ struct AttributeIndex: Sendable {
         present[nameID]?.add(to: &bits)
     }
 
+    /// Every attribute name with how many slots have it and how many distinct values it takes.
+    func summary() -> [(name: String, products: Int, values: Int)] {
+        present.map { (name: names.value($0.key), products: $0.value.count, values: valuesOfName[$0.key]?.count ?? 0) }
+    }
+
     /// The values of `name` among the slots of `bits`, with how many slots hold each: the most
     /// frequent first (ties in value order), at most `limit`.
     func facet(_ name: String, among bits: Bitset, limit: Int) -> [(value: AttributeValue, count: Int)] {

@@ -104,19 +104,126 @@ async function emptyMessage(otherwise) {
   return otherwise;
 }
 
-// Search: by text (with a mode) or by picture.
-async function searchText(query, mode) {
+// The attributes the filters are made of (from /api/v1/stats, once): the most common few.
+async function filterAttributes() {
+  if (!state.attributes) {
+    try {
+      const stats = await (await api("/api/v1/stats")).json();
+      state.attributes = (stats.attributes || []).slice(0, 6).map((attribute) => attribute.name);
+    } catch (_) { return []; }
+  }
+  return state.attributes;
+}
+
+// The sidebar: checkboxes for an attribute of words, a range for one of numbers, from the facets
+// of the current search; changing one searches again (the filter lives in the address).
+function showFilters(facets, search) {
+  const aside = $("#filters");
+  const filter = search.filter || {};
+  const boxes = [];
+  for (const [name, values] of Object.entries(facets || {})) {
+    const condition = filter[name];
+    const numeric = values.length > 0 && values.every((entry) => typeof entry.value === "number");
+    const box = document.createElement("fieldset");
+    box.dataset.attribute = name;
+    const legend = document.createElement("legend");
+    legend.textContent = name;
+    box.append(legend);
+    if (numeric) {
+      const range = document.createElement("div");
+      range.className = "range";
+      for (const [bound, label] of [["gte", "from"], ["lte", "to"]]) {
+        const input = document.createElement("input");
+        input.type = "number";
+        input.step = "any";
+        input.name = name + "-" + bound;
+        input.setAttribute("aria-label", name + " " + label);
+        input.placeholder = label;
+        if (condition && condition[bound] !== undefined) input.defaultValue = condition[bound];
+        input.addEventListener("change", () => updateFilter(search, name, null));
+        range.append(input);
+      }
+      box.append(range);
+    } else {
+      const chosen = new Set(condition && condition.in ? condition.in : condition !== undefined && typeof condition !== "object" ? [condition] : []);
+      const shown = values.map((entry) => entry.value);
+      for (const value of chosen) if (!shown.includes(value)) values.push({ value, count: 0 });
+      for (const entry of values) {
+        const label = document.createElement("label");
+        const input = document.createElement("input");
+        input.type = "checkbox";
+        input.value = JSON.stringify(entry.value);
+        input.defaultChecked = chosen.has(entry.value);
+        input.addEventListener("change", () => updateFilter(search, name, box));
+        const count = document.createElement("span");
+        count.className = "count";
+        count.textContent = " (" + entry.count + ")";
+        label.append(input, " " + entry.value, count);
+        box.append(label);
+      }
+    }
+    boxes.push(box);
+  }
+  aside.replaceChildren(...boxes);
+  aside.hidden = boxes.length === 0;
+}
+
+function updateFilter(search, name, box) {
+  const filter = { ...(search.filter || {}) };
+  delete filter[name];
+  if (box) {
+    const checked = [...box.querySelectorAll("input:checked")].map((input) => JSON.parse(input.value));
+    if (checked.length) filter[name] = { in: checked };
+  } else {
+    const range = {};
+    for (const bound of ["gte", "lte"]) {
+      const input = document.querySelector("#filters input[name='" + CSS.escape(name + "-" + bound) + "']");
+      if (input && input.value !== "") range[bound] = Number(input.value);
+    }
+    if (Object.keys(range).length) filter[name] = range;
+  }
+  location.hash = searchHash({ ...search, filter, pages: 1 });
+}
+
+function searchHash(search) {
+  const params = { q: search.query, mode: search.mode || "" };
+  if (search.filter && Object.keys(search.filter).length) params.filter = JSON.stringify(search.filter);
+  if (search.limit && search.limit !== 24) params.limit = search.limit;
+  if (search.pages && search.pages > 1) params.pages = search.pages;
+  return "#/search?" + new URLSearchParams(params);
+}
+
+// Search by text: `pages` pages of `limit` results, each following the previous page's cursor,
+// with the facets of the filter's matches for the sidebar.
+async function searchText(search) {
   const status = $("#status");
   status.textContent = "Searching…";
+  const { query, mode } = search;
+  const limit = search.limit || 24, pages = search.pages || 1;
   try {
-    const response = await api("/api/v1/search", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(mode ? { query, mode, top_k: 24 } : { query, top_k: 24 }),
-    });
-    const { results } = await response.json();
-    fill($("#results"), results);
-    status.textContent = results.length ? results.length + " results for “" + query + "” (" + (mode || "fused") + ")"
-      : await emptyMessage("Nothing found for “" + query + "”.");
+    const facets = await filterAttributes();
+    let hits = [], answer = null, cursor = null;
+    for (let page = 0; page < pages; page++) {
+      const body = { query, limit, facets };
+      if (mode) body.mode = mode;
+      if (search.filter && Object.keys(search.filter).length) body.filter = search.filter;
+      if (cursor) body.cursor = cursor;
+      answer = await (await api("/api/v1/search", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      })).json();
+      if (page === 0) showFilters(answer.facets, search);
+      hits = hits.concat(answer.results);
+      cursor = answer.next;
+      if (!cursor) break;
+    }
+    fill($("#results"), hits);
+    const more = $("#more");
+    more.hidden = !cursor;
+    more.onclick = () => { location.hash = searchHash({ ...search, pages: pages + 1 }); };
+    const filtered = search.filter && Object.keys(search.filter).length;
+    status.textContent = hits.length
+      ? hits.length + " of " + answer.total + (filtered ? " matching" : "") + " results for “" + query + "” (" + (mode || "fused") + ")"
+      : await emptyMessage("Nothing found for “" + query + "”" + (filtered ? " with these filters." : "."));
     clearError();
   } catch (error) {
     status.textContent = "";
@@ -136,8 +243,12 @@ async function searchPicture(file) {
   // "auto": the server compares a picture with the products' pictures.
   if ($("#mode").value) body.append("mode", $("#mode").value);
   body.append("top_k", "24");
+  if (state.search && state.search.filter && Object.keys(state.search.filter).length) {
+    body.append("filter", JSON.stringify(state.search.filter));
+  }
   try {
     const { results } = await (await api("/api/v1/search", { method: "POST", body })).json();
+    $("#more").hidden = true;
     fill($("#results"), results);
     status.textContent = results.length ? results.length + " results like " + file.name
       : await emptyMessage("Nothing found like " + file.name + ".");
@@ -152,7 +263,8 @@ $("#search-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const query = $("#q").value.trim();
   if (!query) { $("#q").focus(); return; }
-  location.hash = "#/search?" + new URLSearchParams({ q: query, mode: $("#mode").value });
+  // A new query keeps the filters chosen.
+  location.hash = searchHash({ query, mode: $("#mode").value, filter: state.search ? state.search.filter : null });
 });
 
 const drop = $("#drop");
@@ -283,7 +395,7 @@ async function showIndexing() {
   }
 }
 
-// Views follow the address: #/, #/search?q=…&mode=…, #/product/<id>, #/duplicates, #/indexing.
+// Views follow the address: #/, #/search?q=…&mode=…&filter=…&limit=…&pages=…, #/product/<id>, #/duplicates, #/indexing.
 function route() {
   const hash = location.hash || "#/";
   const [path, query] = hash.slice(1).split("?");
@@ -300,7 +412,11 @@ function route() {
   if (view === "search") {
     const q = params.get("q");
     if (params.get("mode")) $("#mode").value = params.get("mode");
-    if (q) { $("#q").value = q; searchText(q, $("#mode").value); }
+    let filter = null;
+    try { filter = params.get("filter") ? JSON.parse(params.get("filter")) : null; } catch (_) { showError(new ApiError("The filter in the address is not JSON.")); }
+    state.search = { query: q, mode: $("#mode").value, filter,
+      limit: Math.max(1, Math.min(1000, Number(params.get("limit")) || 24)), pages: Math.max(1, Math.min(40, Number(params.get("pages")) || 1)) };
+    if (q) { $("#q").value = q; searchText(state.search); }
     else emptyMessage("Search by words, or drop a photo.").then((text) => { $("#status").textContent = text; });
   } else if (view === "product") {
     showProduct(decodeURIComponent(path.slice("/product/".length)));
