@@ -9,6 +9,7 @@ struct BenchMain: AsyncParsableCommand {
         abstract: "Vitrine's benchmarks (build with -c release).",
         subcommands: [DecodeBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, SearchBenchmark.self, DuplicatesBenchmark.self,
                       HTTPBenchmark.self, ThumbnailBenchmark.self, FuzzBenchmark.self, HostileBenchmark.self,
-                      ChaosBenchmark.self, LiveBenchmark.self, PeerBenchmark.self, ColourBenchmark.self, CopiesBenchmark.self]
+                      ChaosBenchmark.self, LiveBenchmark.self, PeerBenchmark.self, ColourBenchmark.self, CopiesBenchmark.self,
+                      FilterBenchmark.self]
     )
 }

@@ -54,7 +54,10 @@ public struct CatalogSearch: Sendable {
     /// score = (1 − w) / (60 + vector rank) + w / (60 + lexical rank), w the lexical weight, a
     /// list a product is absent from adding nothing. A SKU, a rare word or a phrase puts its
     /// product first in the lexical ranking; a query no product's words match is ranked by its
-    /// vectors alone. Scores are the fused ones (at most 1/61).
+    /// vectors alone. As an exact-match rule, the products whose text holds the query's words as a
+    /// phrase (one word: that word) come first, ordered among themselves by the fusion: a SKU or a
+    /// product's exact name is never outranked by a look-alike that merely shares a word. Scores:
+    /// the fusion's (at most 1/61), plus 1 for an exact match.
     public func hybrid(text: String, in index: SearchIndex, options: SearchOptions) throws(CatalogError) -> SearchPage {
         let weight = min(1, max(0, options.lexicalWeight ?? SearchOptions.defaultLexicalWeight))
         let query = try embed(text)
@@ -102,7 +105,20 @@ public struct CatalogSearch: Sendable {
             }
         }
         // A weight of 0 or 1 leaves one list's products with nothing: they are not results.
-        var hits = fused.values.filter { $0.score > 0 }.map { entry -> SearchHit in
+        fused = fused.filter { $0.value.score > 0 }
+        // Exact matches: which of the candidates hold the whole query as a phrase (one cheap lookup among them).
+        if weight > 0, !lexical.isEmpty {
+            let rows = fused.values.map(\.hit.rowID)
+            do {
+                for match in try store.lexicalMatches(LexicalQuery(text).phrase, among: rows, limit: rows.count)
+                where fused[match.productID]?.hit.rowID == match.rowID {
+                    fused[match.productID]!.score += 1
+                }
+            } catch {
+                throw CatalogError(error)
+            }
+        }
+        var hits = fused.values.map { entry -> SearchHit in
             var hit = entry.hit
             hit.score = Float(entry.score)
             return hit

@@ -236,16 +236,36 @@ public final class PostgresProductStore: ProductStore, ChangeFeed {
 
     public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
         guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
-        // ts_rank with length normalisation 1 (divided by 1 + the log of the document's length).
-        let rows = try backend.session { session in
+        let cap = LexicalQuery.commonWordProducts
+        let rows = try backend.session { session -> [PostgresRow] in
+            // How many products hold each word: a count of the GIN index's matches, stopped past the cap.
+            var documents: [String: Int] = [:]
+            if !query.phraseOnly && rowIDs == nil {
+                for word in Set(query.words) {
+                    documents[word] = try session.query("""
+                        SELECT count(*)::int8 FROM (SELECT 1 FROM product WHERE lexical @@ to_tsquery('simple', \("'\(word)'")) LIMIT \(cap + 1)) s
+                        """).first?.decode(Int.self) ?? 0
+                }
+            }
+            let plan = query.plan(documents)
+            // ts_rank with length normalisation 1 (divided by 1 + the log of the document's length).
             if let rowIDs {
                 return try session.query("""
-                    SELECT id, product_id, ts_rank(lexical, q, 1)::float8 FROM product, to_tsquery('simple', \(query.tsquery)) q
+                    SELECT id, product_id, ts_rank(lexical, q, 1)::float8 FROM product, to_tsquery('simple', \(plan.tsquery)) q
                     WHERE lexical @@ q AND id = ANY(\(rowIDs)) ORDER BY 3 DESC, id LIMIT \(limit)
                     """)
             }
+            if plan.scoredInRowOrder {
+                // Common words only: the first matches in row order are scored (a bounded cost), then ranked.
+                return try session.query("""
+                    SELECT id, product_id, score FROM (
+                        SELECT id, product_id, ts_rank(lexical, q, 1)::float8 AS score FROM product, to_tsquery('simple', \(plan.tsquery)) q
+                        WHERE lexical @@ q LIMIT \(cap)) s
+                    ORDER BY score DESC, id LIMIT \(limit)
+                    """)
+            }
             return try session.query("""
-                SELECT id, product_id, ts_rank(lexical, q, 1)::float8 FROM product, to_tsquery('simple', \(query.tsquery)) q
+                SELECT id, product_id, ts_rank(lexical, q, 1)::float8 FROM product, to_tsquery('simple', \(plan.tsquery)) q
                 WHERE lexical @@ q ORDER BY 3 DESC, id LIMIT \(limit)
                 """)
         }

@@ -265,18 +265,45 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
 
     public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
         guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
-        // BM25 with the name weighing 4 times the description and metadata; negated, so higher is better.
-        let among = rowIDs == nil ? "" : "AND product_text.rowid IN (SELECT value FROM json_each(?))"
-        var arguments: StatementArguments = [query.fts5]
-        if let rowIDs { arguments += ["[" + rowIDs.map(String.init).joined(separator: ",") + "]"] }
-        arguments += [limit]
         return try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT product.id, product.product_id, -bm25(product_text, 4.0, 1.0, 1.0) AS score
-                FROM product_text JOIN product ON product.id = product_text.rowid
-                WHERE product_text MATCH ? \(among)
-                ORDER BY bm25(product_text, 4.0, 1.0, 1.0) LIMIT ?
-                """, arguments: arguments).map { LexicalMatch(rowID: $0["id"], productID: $0["product_id"], score: $0["score"]) }
+            // How many products hold each word (fts5vocab: one index lookup a word), capped.
+            var documents: [String: Int] = [:]
+            if !query.phraseOnly && rowIDs == nil {
+                for word in Set(query.words) {
+                    documents[word] = try Int.fetchOne(db.cachedStatement(sql: "SELECT doc FROM product_text_vocab WHERE term = ?"),
+                                                       arguments: [word]) ?? 0
+                }
+            }
+            let plan = query.plan(documents)
+            // BM25 with the name weighing 4 times the description and metadata; negated, so higher is better.
+            var sql = """
+                SELECT product_text.rowid AS id, -bm25(product_text, 4.0, 1.0, 1.0) AS score FROM product_text
+                WHERE product_text MATCH ?
+                """
+            var arguments: StatementArguments = [plan.fts5]
+            if let rowIDs {
+                sql += " AND product_text.rowid IN (SELECT value FROM json_each(?))"
+                arguments += ["[" + rowIDs.map(String.init).joined(separator: ",") + "]"]
+            }
+            // Common words only: the first matches in row order are scored (a bounded cost), then ranked here.
+            sql += plan.scoredInRowOrder ? " LIMIT ?" : " ORDER BY bm25(product_text, 4.0, 1.0, 1.0) LIMIT ?"
+            arguments += [plan.scoredInRowOrder ? LexicalQuery.commonWordProducts : limit]
+            var scored = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { (id: $0["id"] as Int64, score: $0["score"] as Double) }
+            if plan.scoredInRowOrder {
+                scored.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+                scored = Array(scored.prefix(limit))
+            }
+            // Their product ids, in one lookup.
+            var ids: [Int64: String] = [:]
+            for start in stride(from: 0, to: scored.count, by: 500) {
+                let slice = scored[start..<min(scored.count, start + 500)]
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT id, product_id FROM product WHERE id IN (\(placeholders))",
+                                            arguments: StatementArguments(slice.map(\.id))) {
+                    ids[row["id"]] = row["product_id"]
+                }
+            }
+            return scored.compactMap { match in ids[match.id].map { LexicalMatch(rowID: match.id, productID: $0, score: match.score) } }
         }
     }
 

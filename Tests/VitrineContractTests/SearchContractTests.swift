@@ -13,6 +13,19 @@ struct SearchContractTests {
         return record
     }
 
+    @Test("a query's plan: words held by too many products are left out of 'any word'; all common: all of them, scored in row order")
+    func plan() {
+        let cap = LexicalQuery.commonWordProducts
+        let mixed = LexicalQuery("SKU-1234").plan(["sku": cap + 1, "1234": 3])
+        #expect(mixed.fts5 == "\"1234\"" && mixed.tsquery == "'1234'" && !mixed.scoredInRowOrder)
+        let rare = LexicalQuery("lampe Lampe bureau").plan(["lampe": 10, "bureau": 20])
+        #expect(rare.fts5 == "\"lampe\" OR \"bureau\"" && !rare.scoredInRowOrder)
+        let common = LexicalQuery("robe rouge").plan(["robe": cap + 1, "rouge": cap + 1])
+        #expect(common.fts5 == "\"robe\" AND \"rouge\"" && common.tsquery == "'robe' & 'rouge'" && common.scoredInRowOrder)
+        let phrase = LexicalQuery("Pleine fleur").phrase.plan([:])
+        #expect(phrase.fts5 == "\"pleine fleur\"" && phrase.tsquery == "('pleine' <-> 'fleur')")
+    }
+
     @Test("the feed carries each product's attributes from its metadata, and their changes", arguments: Backend.all)
     func attributesInTheFeed(_ backend: Backend) async throws {
         try await backend.with { instance in
@@ -52,10 +65,13 @@ struct SearchContractTests {
             #expect(try first("e27").first == "lamp")
             #expect(try first("CREME").first == "cream", "accents and case folded")
             #expect(try first("cr-204").first == "cream", "a SKU in the metadata")
-            #expect(try first("pleine fleur").first == "bag", "the phrase before its words apart")
+            #expect(try Set(first("pleine fleur")) == ["bag", "belt"], "either word")
+            #expect(try store.lexicalMatches(LexicalQuery("pleine fleur").phrase, among: nil, limit: 5).map(\.productID) == ["bag"],
+                    "the phrase: the words side by side, in order")
             #expect(try Set(first("cuir")) == ["cream", "bag", "belt"])
             #expect(try first("cuir").first == "cream" || first("cuir").first == "bag", "the name weighs more")
             #expect(try first("zzzz").isEmpty && first("").isEmpty)
+            #expect(try first("cuir zzzz").count == 3, "any of the words")
             let scores = try store.lexicalMatches(LexicalQuery("cuir"), among: nil, limit: 5).map(\.score)
             #expect(scores == scores.sorted(by: >), "best first")
             var rows: [String: Int64] = [:]
