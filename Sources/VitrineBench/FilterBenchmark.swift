@@ -42,6 +42,7 @@ struct FilterBenchmark: ParsableCommand {
     }
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0) // each figure as it comes, into a file too
         guard let fixtures = Measure.fixturesFolder() else { throw ValidationError("run from the repository (fixtures/ not found)") }
         let model = try loadModel(fixtures)
         print("filters benchmark: \(count) products, top-10, one query at a time, \(ProcessInfo.processInfo.activeProcessorCount) cores")

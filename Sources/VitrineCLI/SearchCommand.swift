@@ -35,7 +35,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Which ranking: fused, text or image vectors, or hybrid (fused vectors and the full-text ranking; default: image for --image, else fused).")
     var mode: SearchMode?
 
-    @Option(help: "The lexical ranking's weight in hybrid mode, 0 to 1 (default 0.5).")
+    @Option(help: "The lexical ranking's weight in hybrid mode, 0 to 1 (default 0.5, or $VITRINE_HYBRID_WEIGHT).")
     var hybridWeight: Double?
 
     @Option(help: "Only products whose metadata attributes match this JSON filter, e.g. '{\"brand\": \"Acme\", \"price\": {\"lt\": 50}}'.")
@@ -77,7 +77,8 @@ struct SearchCommand: ParsableCommand {
             var fieldLimits = FieldLimits.default
             fieldLimits.topK = SearchOptions.maxWindow // a command may ask for a long list in one page
             let parameters = try SearchParameters.read(fields, image: image != nil, limits: fieldLimits,
-                                                       lexicalWeight: SearchOptions.defaultLexicalWeight, identity: identity)
+                                                       lexicalWeight: try Setting.value(nil, "VITRINE_HYBRID_WEIGHT", SearchOptions.defaultLexicalWeight),
+                                                       identity: identity)
             let kind = parameters.kind, options = parameters.options
             // The index is read from its snapshot beside the database and brought up to date from the
             // change feed; when that applied many changes (or there was none), a fresh snapshot is saved.

@@ -73,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Hours finished jobs and tombstones are kept (default 24, or $VITRINE_RETENTION_HOURS).")
     var retentionHours: Double?
 
+    @Option(help: "The full-text ranking's weight in hybrid searches that give none, 0 to 1 (default 0.5, or $VITRINE_HYBRID_WEIGHT).")
+    var hybridWeight: Double?
+
     @Option(help: "Index this catalogue (CSV or JSON Lines, as index-catalog does) before serving; unchanged products are skipped.")
     var catalog: String?
 
@@ -100,6 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         c.jobRetention = try Setting.value(retentionHours, "VITRINE_RETENTION_HOURS", c.jobRetention / 3600) * 3600
         c.jobLease = try Setting.value(jobLease, "VITRINE_JOB_LEASE", c.jobLease)
         guard c.jobLease >= 1 else { throw ValidationError("--job-lease must be at least 1 second") }
+        c.hybridWeight = try Setting.value(hybridWeight, "VITRINE_HYBRID_WEIGHT", c.hybridWeight)
+        guard (0...1).contains(c.hybridWeight) else { throw ValidationError("--hybrid-weight must be from 0 to 1") }
         c.indexSnapshots = store.snapshots?.path
         c.fieldLimits = try fieldLimits.fieldLimits()
         c.limits = try limits.decodeLimits()

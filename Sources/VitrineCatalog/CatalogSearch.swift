@@ -42,15 +42,16 @@ public struct CatalogSearch: Sendable {
 
     /// The constant of reciprocal rank fusion: a product at rank r of a list adds weight / (rrfK + r).
     public static let rrfK = 60.0
-    /// How deep each list of a hybrid search goes at least.
-    static let hybridDepth = 100
+    /// How deep each list of a hybrid search goes, whatever the page: the same for every page, so
+    /// the fused order — and so the pages — do not depend on which page is asked for.
+    public static let hybridDepth = 1_000
     /// A filter matching at most this many products is passed to the full-text query as their rows;
     /// a broader one filters the full-text matches afterwards.
     static let lexicalRowLimit = 20_000
 
     /// Hybrid search: the ranking of the fused vectors and the database's full-text ranking (BM25
     /// over name, description and metadata: ``ProductStore/lexicalMatches(_:among:limit:)``), each
-    /// of the products matching the filter and `max(window, 100)` deep, fused by reciprocal rank:
+    /// of the products matching the filter and ``hybridDepth`` deep, fused by reciprocal rank:
     /// score = (1 − w) / (60 + vector rank) + w / (60 + lexical rank), w the lexical weight, a
     /// list a product is absent from adding nothing. A SKU, a rare word or a phrase puts its
     /// product first in the lexical ranking; a query no product's words match is ranked by its
@@ -63,7 +64,7 @@ public struct CatalogSearch: Sendable {
         let query = try embed(text)
         let depth = max(options.window, Self.hybridDepth)
         let (found, total, facets, rows) = index.select(options.filter) { selection in
-            (selection.candidates(query, k: depth, keep: max(10 * depth, 100)), selection.count,
+            (selection.candidates(query, k: depth, keep: depth + depth / 4), selection.count,
              Self.facets(options, selection), selection.rowIDs(upTo: Self.lexicalRowLimit))
         }
         let store = self.store, modelID = model.id
@@ -75,7 +76,7 @@ public struct CatalogSearch: Sendable {
             }
             let words = LexicalQuery(text)
             // A broad filter: more full-text matches are read, and those the filter leaves out dropped.
-            let broad = options.filter != nil && rows == nil
+            let broad = !(options.filter?.isEverything ?? true) && rows == nil
             lexical = try store.lexicalMatches(words, among: rows, limit: broad ? min(8 * depth, 8_000) : depth)
             if broad {
                 lexical = index.select(options.filter) { selection in lexical.filter { selection.contains(productID: $0.productID) } }

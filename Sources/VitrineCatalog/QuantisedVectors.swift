@@ -115,9 +115,7 @@ struct QuantisedVectors: Sendable {
                 }
             }
         }
-        var merged = TopScores(capacity: keep)
-        for heap in heaps.values { for (score, slot) in heap.items { merged.offer(score, slot) } }
-        return merged.items.sorted { $0.0 > $1.0 }.map { (score: $0.0, slot: $0.1) }
+        return Self.merge(heaps.values, keep: keep)
     }
 }
 
@@ -152,8 +150,15 @@ extension QuantisedVectors {
                 }
             }
         }
+        return Self.merge(heaps.values, keep: keep)
+    }
+}
+
+extension QuantisedVectors {
+    /// The best `keep` of the stripes' heaps, best first.
+    static func merge(_ heaps: [TopScores], keep: Int) -> [(score: Float, slot: Int)] {
         var merged = TopScores(capacity: keep)
-        for heap in heaps.values { for (score, slot) in heap.items { merged.offer(score, slot) } }
+        for heap in heaps { for (score, slot) in heap.items { merged.offer(score, slot) } }
         return merged.items.sorted { $0.0 > $1.0 }.map { (score: $0.0, slot: $0.1) }
     }
 }

@@ -9,7 +9,7 @@ import VitrineStore
 /// |---|---|
 /// | `mode` | `fused`, `text`, `image` or `hybrid` (default: `image` for a picture, else `fused`) |
 /// | `limit` (or the old `top_k`) | results per page, 1 to ``FieldLimits/topK`` (default 10) |
-/// | `offset` | results skipped; `offset + limit` at most ``SearchOptions/maxWindow`` |
+/// | `offset` | results skipped; `offset + limit` at most ``SearchOptions/maxWindow`` (hybrid: ``CatalogSearch/hybridDepth``) |
 /// | `cursor` | the `next` of the previous page (instead of `offset`) |
 /// | `filter` | a ``Filter`` as JSON |
 /// | `min_score` | drop results scoring below it |
@@ -84,6 +84,10 @@ public struct SearchParameters: Sendable {
             }
             options.offset = value
         }
+        if options.lexicalWeight != nil, options.window > CatalogSearch.hybridDepth {
+            throw invalid(fields["cursor"] != nil ? "cursor" : "offset",
+                          "reaches past result \(CatalogSearch.hybridDepth): in hybrid mode offset + limit must be at most \(CatalogSearch.hybridDepth)")
+        }
         guard options.window <= SearchOptions.maxWindow else {
             throw invalid(fields["cursor"] != nil ? "cursor" : "offset",
                           "reaches past result \(SearchOptions.maxWindow): offset + limit must be at most \(SearchOptions.maxWindow) (narrow the search with a filter)")
@@ -93,7 +97,8 @@ public struct SearchParameters: Sendable {
 
     /// The cursor of the page after `page`, or nil when it was the last.
     public func next(_ page: SearchPage) -> String? {
-        guard let offset = page.nextOffset, offset + options.limit <= SearchOptions.maxWindow else { return nil }
+        let deepest = options.lexicalWeight == nil ? SearchOptions.maxWindow : CatalogSearch.hybridDepth
+        guard let offset = page.nextOffset, offset + options.limit <= deepest else { return nil }
         return Self.cursor(offset: offset, fingerprint: fingerprint)
     }
 

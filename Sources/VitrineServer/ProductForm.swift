@@ -134,7 +134,7 @@ struct ProductForm: Sendable {
     static let maxJSONDepth = 32
 
     static func json(_ body: ByteBuffer, limits: FieldLimits) throws -> ProductForm {
-        guard jsonDepth(body.readableBytesView) <= maxJSONDepth else {
+        guard JSONValue.depth(ofBytes: body.readableBytesView) <= maxJSONDepth else {
             throw APIError(.badRequest, "bad_request", "the JSON body is nested deeper than \(maxJSONDepth) levels")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
@@ -158,28 +158,6 @@ struct ProductForm: Sendable {
             fields[key] = text
         }
         return ProductForm(fields: fields)
-    }
-}
-
-extension ProductForm {
-    /// The deepest nesting of arrays and objects in JSON text (strings skipped), without parsing it.
-    static func jsonDepth(_ bytes: ByteBufferView) -> Int {
-        var depth = 0, deepest = 0, inString = false, escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                deepest = max(deepest, depth)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-        }
-        return deepest
     }
 }
 

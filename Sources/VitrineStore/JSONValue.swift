@@ -36,8 +36,13 @@ public indirect enum JSONValue: Sendable, Equatable, Decodable {
 
     /// The deepest nesting of arrays and objects in JSON text (strings skipped), without parsing it.
     public static func depth(of text: String) -> Int {
+        depth(ofBytes: text.utf8)
+    }
+
+    /// The same, of JSON text's UTF-8 bytes.
+    public static func depth<Bytes: Sequence<UInt8>>(ofBytes bytes: Bytes) -> Int {
         var depth = 0, deepest = 0, inString = false, escaped = false
-        for byte in text.utf8 {
+        for byte in bytes {
             if inString {
                 if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
                 continue

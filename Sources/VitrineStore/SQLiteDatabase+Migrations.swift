@@ -151,11 +151,9 @@ extension SQLiteDatabase {
         }
         migrator.registerMigration("v7: full-text index") { db in
             // The folded text of each product's name, description and metadata (folded in Swift as the
-            // text embedding folds it, so the tokenizer only splits on spaces), for BM25 ranking; its
-            // vocabulary (how many products hold each word) tells common words from rare ones.
+            // text embedding folds it, so the tokenizer only splits on spaces), for BM25 ranking.
             try db.execute(sql: """
                 CREATE VIRTUAL TABLE product_text USING fts5(name, description, metadata, tokenize = 'unicode61');
-                CREATE VIRTUAL TABLE product_text_vocab USING fts5vocab(product_text, 'row');
                 CREATE TRIGGER product_text_delete AFTER DELETE ON product BEGIN
                     DELETE FROM product_text WHERE rowid = old.id;
                 END;

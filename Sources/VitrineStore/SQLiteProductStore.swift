@@ -266,12 +266,14 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
     public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
         guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
         return try read { db in
-            // How many products hold each word (fts5vocab: one index lookup a word), capped.
+            // How many products hold each word: its matches counted, stopped past the cap (a common
+            // word's whole list would cost as much as ranking it).
             var documents: [String: Int] = [:]
             if !query.phraseOnly && rowIDs == nil {
                 for word in Set(query.words) {
-                    documents[word] = try Int.fetchOne(db.cachedStatement(sql: "SELECT doc FROM product_text_vocab WHERE term = ?"),
-                                                       arguments: [word]) ?? 0
+                    documents[word] = try Int.fetchOne(db.cachedStatement(sql: """
+                        SELECT count(*) FROM (SELECT 1 FROM product_text WHERE product_text MATCH ? LIMIT ?)
+                        """), arguments: ["\"\(word)\"", LexicalQuery.commonWordProducts + 1]) ?? 0
                 }
             }
             let plan = query.plan(documents)
