@@ -42,10 +42,9 @@ struct FilterBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0) // each figure as it comes, into a file too
         guard let fixtures = Measure.fixturesFolder() else { throw ValidationError("run from the repository (fixtures/ not found)") }
         let model = try loadModel(fixtures)
-        print("filters benchmark: \(count) products, top-10, one query at a time, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        say("filters benchmark: \(count) products, top-10, one query at a time, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         for name in backend == "both" ? ["sqlite", "postgres"] : [backend] {
             guard name == "sqlite" || name == "postgres" else { throw ValidationError("--backend: sqlite, postgres or both") }
             try measure(postgres: name == "postgres", model: model)
@@ -63,7 +62,7 @@ struct FilterBenchmark: ParsableCommand {
         } else {
             storage = Storage(sqlite: try SQLiteProductStore(path: folder.appendingPathComponent("f.sqlite").path))
         }
-        print("— \(databases.name)")
+        say("— \(databases.name)")
         // The products: random unit vectors (kept here for the brute-force check), words, attributes.
         var random = SeededGenerator(state: 2026)
         var vectors = [Float](repeating: 0, count: count * 512)
@@ -91,7 +90,7 @@ struct FilterBenchmark: ParsableCommand {
         started = clock.now
         let live = try LiveIndex(kind: .fused, modelID: model.id, feed: storage.feed)
         let loaded = seconds(clock.now - started)
-        print("  wrote \(count) products in \(Measure.format(written, 0)) s (\(Int(Double(count) / written)) a second, full-text index included); live index loaded from the feed in \(Measure.format(loaded, 1)) s")
+        say("  wrote \(count) products in \(Measure.format(written, 0)) s (\(Int(Double(count) / written)) a second, full-text index included); live index loaded from the feed in \(Measure.format(loaded, 1)) s")
         let search = CatalogSearch(store: storage.products, model: model)
         let index = live.index
 
@@ -142,7 +141,7 @@ struct FilterBenchmark: ParsableCommand {
                 checked += 1
                 if page.hits.map(\.productID) == best.map({ "b\($0.1)" }) { exact += 1 }
             }
-            print("  \(label): \(total) match; top-10 \(figures(latencies)); exact top-10 in \(exact) of \(checked) checked queries")
+            say("  \(label): \(total) match; top-10 \(figures(latencies)); exact top-10 in \(exact) of \(checked) checked queries")
         }
         let broad = try Filter.parse("{\"half\": true}")
         var facetTimes: [Double] = []
@@ -153,7 +152,7 @@ struct FilterBenchmark: ParsableCommand {
                                       options: SearchOptions(filter: broad, limit: 10, facets: ["brand", "bucket"]), excluding: nil)
             })
         }
-        print("  50 % filter with facets brand (20 values) and bucket (100 values): \(figures(facetTimes))")
+        say("  50 % filter with facets brand (20 values) and bucket (100 values): \(figures(facetTimes))")
         // Hybrid: text queries, embedded by the model, fused with the full-text ranking.
         let selective = try Filter.parse("{\"bucket\": 7}")
         let hybridCases: [(String, (Int) -> String, Filter?, ((Int) -> String)?)] = [
@@ -172,11 +171,16 @@ struct FilterBenchmark: ParsableCommand {
                 })
                 if let expected, page.hits.first?.productID == expected(number) { first += 1 }
             }
-            print("  hybrid, \(label): \(figures(latencies))\(expected == nil ? "" : "; the product first in \(first) of \(queries)")")
+            say("  hybrid, \(label): \(figures(latencies))\(expected == nil ? "" : "; the product first in \(first) of \(queries)")")
         }
     }
 
     func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// A line on standard output at once (unbuffered, so a long run's figures show as they come).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

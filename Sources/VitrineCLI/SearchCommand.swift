@@ -72,13 +72,13 @@ struct SearchCommand: ParsableCommand {
         let storage = try store.open(), products = storage.products
         let embedder = try model.load(), images = try limits.pipeline()
         let search = CatalogSearch(store: products, model: embedder, images: images)
+        let defaultWeight = try Setting.value(nil as Double?, "VITRINE_HYBRID_WEIGHT", SearchOptions.defaultLexicalWeight)
         let identity = query.map { "text:\($0)" } ?? like.map { "similar:\($0)" } ?? "image:\(image ?? "")"
         do throws(CatalogError) {
             var fieldLimits = FieldLimits.default
             fieldLimits.topK = SearchOptions.maxWindow // a command may ask for a long list in one page
             let parameters = try SearchParameters.read(fields, image: image != nil, limits: fieldLimits,
-                                                       lexicalWeight: try Setting.value(nil, "VITRINE_HYBRID_WEIGHT", SearchOptions.defaultLexicalWeight),
-                                                       identity: identity)
+                                                       lexicalWeight: defaultWeight, identity: identity)
             let kind = parameters.kind, options = parameters.options
             // The index is read from its snapshot beside the database and brought up to date from the
             // change feed; when that applied many changes (or there was none), a fresh snapshot is saved.

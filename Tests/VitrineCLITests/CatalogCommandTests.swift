@@ -71,6 +71,26 @@ struct CatalogCommandTests {
         // The default (0.95) finds the re-encoded, resized and padded copies; the zoomed one scores 0.90.
         #expect(try duplicateSets([]) == Set([["p04", "p04-bis"], ["p07", "p07-carre"], ["p11", "p11-mini"]]))
         #expect(try duplicateSets(["--threshold", "0.88"]) == Set([["p02", "p02-zoom"], ["p04", "p04-bis"], ["p07", "p07-carre"], ["p11", "p11-mini"]]))
+        // Only pairs whose both products match the filter (the copies without metadata have no category).
+        #expect(try duplicateSets(["--filter", #"{"not": {"category": "maroquinerie"}}"#]) == Set([["p07", "p07-carre"], ["p11", "p11-mini"]]))
+        #expect(try duplicateSets(["--filter", #"{"category": {"exists": true}}"#]).isEmpty)
+
+        // Filters, facets, pages by cursor and the hybrid mode, as the API has them.
+        let dresses = try run(["search", "robe", "--filter", #"{"category": "vetements"}"#, "--facet", "category", "--limit", "2", "--json"])
+        let page = try Self.json(dresses.stdout)
+        #expect((page["results"] as? [Any])?.count == 2 && page["total"] as? Int == 3, "\(dresses.stdout) \(dresses.stderr)")
+        #expect(((page["facets"] as? [String: Any])?["category"] as? [[String: Any]])?.first?["count"] as? Int == 3)
+        let next = try #require(page["next"] as? String)
+        let rest = try Self.json(try run(["search", "robe", "--filter", #"{"category": "vetements"}"#, "--limit", "2", "--cursor", next, "--json"]).stdout)
+        #expect((rest["results"] as? [Any])?.count == 1 && rest["next"] is NSNull)
+        let sku = try run(["search", "E27", "--mode", "hybrid", "--limit", "1", "--json"])
+        #expect(sku.stdout.contains(#""product_id":"p07""#), "\(sku.stdout)")
+        let readable = try run(["search", "robe", "--filter", #"{"category": "vetements"}"#, "--facet", "category"])
+        #expect(readable.stdout.contains("3 products match the filter") && readable.stdout.contains("category: \"vetements\" (3)"), "\(readable.stdout)")
+        let malformed = try run(["search", "robe", "--filter", #"{"price": {"gte": "cheap"}}"#])
+        #expect(malformed.status == 1 && malformed.stderr.contains("filter.price.gte must be a number"), "\(malformed.stderr)")
+        let badDuplicates = try run(["duplicates", "--filter", "[1]"])
+        #expect(badDuplicates.status == 1 && badDuplicates.stderr.contains("filter must be an object"), "\(badDuplicates.stderr)")
 
         let get = try run(["get", "t04"])
         let product = try Self.json(get.stdout)
