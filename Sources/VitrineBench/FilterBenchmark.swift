@@ -22,6 +22,7 @@ struct FilterBenchmark: ParsableCommand {
     @Option(help: "sqlite, postgres or both.") var backend = "both"
     @Option(help: "Queries timed per case.") var queries = 40
     @Option(help: "Queries checked against brute force per filter.") var checks = 10
+    @Option(help: "What to measure: filters, hybrid or both.") var cases = "both"
 
     /// The words products are made of: "w0" is the most common, the tail is rare (Zipf-like).
     static let vocabulary = 20_000
@@ -117,7 +118,7 @@ struct FilterBenchmark: ParsableCommand {
             ("50 % and 1 % (and, not)", "{\"half\": true, \"not\": {\"brand\": {\"in\": [\"Marque 1\", \"Marque 2\"]}}, \"bucket\": {\"lt\": 2}}",
              { $0 % 2 == 0 && $0 % 100 < 2 && !([1, 2].contains($0 % 20)) }),
         ]
-        for (label, text, matches) in cases {
+        for (label, text, matches) in self.cases == "hybrid" ? [] : cases {
             let filter = try text.map { try Filter.parse($0) }
             var latencies: [Double] = [], exact = 0, checked = 0, total = 0
             for number in 0..<(queries + checks) {
@@ -145,14 +146,15 @@ struct FilterBenchmark: ParsableCommand {
         }
         let broad = try Filter.parse("{\"half\": true}")
         var facetTimes: [Double] = []
-        for _ in 0..<queries {
+        for _ in 0..<(self.cases == "hybrid" ? 0 : queries) {
             let vector = query()
             facetTimes.append(try time {
                 _ = try search.search(vector, in: index, kind: .fused,
                                       options: SearchOptions(filter: broad, limit: 10, facets: ["brand", "bucket"]), excluding: nil)
             })
         }
-        say("  50 % filter with facets brand (20 values) and bucket (100 values): \(figures(facetTimes))")
+        if !facetTimes.isEmpty { say("  50 % filter with facets brand (20 values) and bucket (100 values): \(figures(facetTimes))") }
+        guard self.cases != "filters" else { return }
         // Hybrid: text queries, embedded by the model, fused with the full-text ranking.
         let selective = try Filter.parse("{\"bucket\": 7}")
         let hybridCases: [(String, (Int) -> String, Filter?, ((Int) -> String)?)] = [

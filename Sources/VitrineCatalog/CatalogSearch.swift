@@ -64,7 +64,8 @@ public struct CatalogSearch: Sendable {
         let query = try embed(text)
         let depth = max(options.window, Self.hybridDepth)
         let (found, total, facets, rows) = index.select(options.filter) { selection in
-            (selection.candidates(query, k: depth, keep: depth + depth / 4), selection.count,
+            // No growth on near-ties: the order around rank 1,000 hardly moves a fused rank.
+            (selection.candidates(query, k: depth, keep: depth + depth / 4, limit: depth + depth / 4), selection.count,
              Self.facets(options, selection), selection.rowIDs(upTo: Self.lexicalRowLimit))
         }
         let store = self.store, modelID = model.id

@@ -237,6 +237,22 @@ public final class PostgresProductStore: ProductStore, ChangeFeed {
     public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
         guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
         let cap = LexicalQuery.commonWordProducts
+        if query.phraseOnly, let rowIDs {
+            // A phrase among given rows: checked on their text (see LexicalQuery.isPhrase).
+            let rows = try backend.session { session in
+                try session.query("SELECT id, product_id, name, description, metadata FROM product WHERE id = ANY(\(rowIDs))")
+            }
+            do {
+                var matches: [LexicalMatch] = []
+                for row in rows {
+                    let (id, productID, name, description, metadata) = try row.decode((Int64, String, String, String, String).self)
+                    if query.isPhrase(in: [name, description, metadata]) { matches.append(LexicalMatch(rowID: id, productID: productID, score: 1)) }
+                }
+                return Array(matches.prefix(limit))
+            } catch {
+                throw ConnectionPool.storeError(error, url: backend.url)
+            }
+        }
         let rows = try backend.session { session -> [PostgresRow] in
             // How many products hold each word: a count of the GIN index's matches, stopped past the cap.
             var documents: [String: Int] = [:]

@@ -63,6 +63,23 @@ public struct LexicalQuery: Sendable, Equatable {
         ("\"\(words.joined(separator: " "))\"", "(" + words.map { "'\($0)'" }.joined(separator: " <-> ") + ")")
     }
 
+    /// Whether one of `texts` (a product's name, description, metadata: a phrase does not run from
+    /// one into the next) holds the words as a phrase, folded as the index folds them. How a store
+    /// answers a phrase among a few given rows: an index's phrase query would read the words' whole
+    /// lists, which for a common word is most of the catalogue.
+    public func isPhrase(in texts: [String]) -> Bool {
+        guard !words.isEmpty else { return false }
+        let wanted = words.map { Array($0.unicodeScalars.map(\.value)) }
+        for text in texts {
+            let tokens = TextNormalizer.tokens(text)
+            guard tokens.count >= wanted.count else { continue }
+            for start in 0...(tokens.count - wanted.count) where tokens[start] == wanted[0] {
+                if (1..<wanted.count).allSatisfy({ tokens[start + $0] == wanted[$0] }) { return true }
+            }
+        }
+        return false
+    }
+
     /// The folded text the full-text index holds for a product's name, description and metadata.
     public static func document(_ text: String) -> String {
         TextNormalizer.normalized(text)

@@ -265,6 +265,21 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
 
     public func lexicalMatches(_ query: LexicalQuery, among rowIDs: [Int64]?, limit: Int) throws(StoreError) -> [LexicalMatch] {
         guard !query.isEmpty, limit > 0, rowIDs.map({ !$0.isEmpty }) ?? true else { return [] }
+        if query.phraseOnly, let rowIDs {
+            // A phrase among given rows: checked on their text (see LexicalQuery.isPhrase).
+            let rows = try read { db in
+                var found: [Row] = []
+                for start in stride(from: 0, to: rowIDs.count, by: 500) {
+                    let slice = Array(rowIDs[start..<min(start + 500, rowIDs.count)])
+                    let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                    found += try Row.fetchAll(db, sql: "SELECT id, product_id, name, description, metadata FROM product WHERE id IN (\(placeholders))",
+                                              arguments: StatementArguments(slice))
+                }
+                return found
+            }
+            return Array(rows.filter { query.isPhrase(in: [$0["name"], $0["description"], $0["metadata"]]) }
+                .map { LexicalMatch(rowID: $0["id"], productID: $0["product_id"], score: 1) }.prefix(limit))
+        }
         return try read { db in
             // How many products hold each word: its matches counted, stopped past the cap (a common
             // word's whole list would cost as much as ranking it).

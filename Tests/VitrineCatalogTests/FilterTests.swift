@@ -217,6 +217,19 @@ struct FilterTests {
         }
     }
 
+    @Test("JSON is parsed as RFC 8259 has it: escapes, surrogate pairs, numbers, literals; anything else refused")
+    func json() {
+        #expect(JSONValue.parse(#"{"a": "\u00e9\ud83d\ude00\n\"", "b": -1.5e2, "c": [true, false, null], "d": {}, "e": 0}"#)
+                == .object(["a": .string("é😀\n\""), "b": .number(-150), "c": .array([.bool(true), .bool(false), .null]),
+                            "d": .object([:]), "e": .number(0)]))
+        #expect(JSONValue.parse(" [1, 2.5, \"x\"] ") == .array([.number(1), .number(2.5), .string("x")]))
+        #expect(JSONValue.parse(#""\ud800""#) == .string("\u{FFFD}"), "a lone surrogate")
+        for bad in ["01", "1.", "-", "{\"a\":}", "[1,]", "{\"a\" 1}", "\"\u{01}\"", "[1] x", "tru", "\"\\x\"", "{", "", "nul", "+1", ".5", "1e"] {
+            #expect(JSONValue.parse(bad) == nil, "\(bad)")
+        }
+        #expect(JSONValue.parse(String(repeating: "[", count: 40) + String(repeating: "]", count: 40)) == nil, "too deep")
+    }
+
     @Test("attributes: strings, numbers, booleans and arrays of strings from a JSON object; nothing from free text")
     func attributes() {
         let attributes = ProductAttributes(metadata: "{\"brand\": \"Acme\", \"price\": 12.5, \"new\": true, \"tags\": [\"a\", \"b\", \"a\"], \"mixed\": [1, \"x\"], \"o\": {}, \"n\": null}")

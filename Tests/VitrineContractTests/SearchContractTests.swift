@@ -77,6 +77,11 @@ struct SearchContractTests {
             var rows: [String: Int64] = [:]
             try store.forEachVector(.fused) { rows[$0.productID] = $0.rowID }
             #expect(try first("cuir", among: [rows["belt"]!]) == ["belt"])
+            // A phrase among given rows (checked on their text): in order, side by side, folded, within one field.
+            let phrase = LexicalQuery("PLEINE Fleur").phrase
+            #expect(try store.lexicalMatches(phrase, among: [rows["bag"]!, rows["belt"]!, rows["lamp"]!], limit: 5).map(\.productID) == ["bag"])
+            #expect(try store.lexicalMatches(LexicalQuery("cr 204").phrase, among: Array(rows.values), limit: 5).map(\.productID) == ["cream"])
+            #expect(try store.lexicalMatches(LexicalQuery("couleur ravive").phrase, among: Array(rows.values), limit: 5).isEmpty, "not in order")
             #expect(try first("cuir", among: []).isEmpty)
             try store.upsert([Self.record("mug", name: "Bol en grès", description: "Émaillé à la main.")])
             #expect(try first("ceramique").isEmpty && first("gres") == ["mug"], "an update replaces the words")
