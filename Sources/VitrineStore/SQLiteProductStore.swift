@@ -284,7 +284,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
             // How many products hold each word: its matches counted, stopped past the cap (a common
             // word's whole list would cost as much as ranking it).
             var documents: [String: Int] = [:]
-            if !query.phraseOnly && rowIDs == nil {
+            if !query.phraseOnly {
                 for word in Set(query.words) {
                     documents[word] = try Int.fetchOne(db.cachedStatement(sql: """
                         SELECT count(*) FROM (SELECT 1 FROM product_text WHERE product_text MATCH ? LIMIT ?)
@@ -292,24 +292,23 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
                 }
             }
             let plan = query.plan(documents)
-            // BM25 with the name weighing 4 times the description and metadata; negated, so higher is better.
-            var sql = """
-                SELECT product_text.rowid AS id, -bm25(product_text, 4.0, 1.0, 1.0) AS score FROM product_text
-                WHERE product_text MATCH ?
-                """
-            var arguments: StatementArguments = [plan.fts5]
+            // BM25 with the name weighing 4 times the description and metadata; negated, so higher is
+            // better. Never with a rowid constraint: FTS5 then costs seconds (its statistics are
+            // gathered again per row); among given rows, the best matches are read and kept here.
+            let cap = LexicalQuery.commonWordProducts
+            let read = plan.scoredInRowOrder || rowIDs != nil ? cap : limit
+            let sql = """
+                SELECT rowid AS id, -bm25(product_text, 4.0, 1.0, 1.0) AS score FROM product_text WHERE product_text MATCH ?
+                """ + (plan.scoredInRowOrder ? " LIMIT ?" : " ORDER BY bm25(product_text, 4.0, 1.0, 1.0) LIMIT ?")
+            var scored = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [plan.fts5, read])
+                .map { (id: $0["id"] as Int64, score: $0["score"] as Double) }
             if let rowIDs {
-                sql += " AND product_text.rowid IN (SELECT value FROM json_each(?))"
-                arguments += ["[" + rowIDs.map(String.init).joined(separator: ",") + "]"]
+                let among = Set(rowIDs)
+                scored = scored.filter { among.contains($0.id) }
             }
-            // Common words only: the first matches in row order are scored (a bounded cost), then ranked here.
-            sql += plan.scoredInRowOrder ? " LIMIT ?" : " ORDER BY bm25(product_text, 4.0, 1.0, 1.0) LIMIT ?"
-            arguments += [plan.scoredInRowOrder ? LexicalQuery.commonWordProducts : limit]
-            var scored = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { (id: $0["id"] as Int64, score: $0["score"] as Double) }
-            if plan.scoredInRowOrder {
-                scored.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
-                scored = Array(scored.prefix(limit))
-            }
+            // Common words only: the first matches in row order were scored (a bounded cost): ranked here.
+            if plan.scoredInRowOrder { scored.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) } }
+            scored = Array(scored.prefix(limit))
             // Their product ids, in one lookup.
             var ids: [Int64: String] = [:]
             for start in stride(from: 0, to: scored.count, by: 500) {
