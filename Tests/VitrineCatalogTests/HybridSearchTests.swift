@@ -6,8 +6,9 @@ import VitrineStore
 import VitrineTestSupport
 
 /// Hybrid ranking on the sample catalogue indexed into SQLite: the full-text ranking (FTS5's
-/// BM25) fused with the vector ranking by reciprocal rank.
-@Suite("Hybrid search")
+/// BM25) fused with the vector ranking by reciprocal rank. On threads of its own (each test
+/// indexes the sample catalogue: seconds of computing in a debug build).
+@Suite("Hybrid search", .onOwnThreads)
 struct HybridSearchTests {
     static func catalogue() throws -> (SQLiteProductStore, LiveIndex, URL) {
         let (store, folder) = try TestCatalog.store()

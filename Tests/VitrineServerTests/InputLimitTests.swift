@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import VitrineProbe
 @testable import VitrineServer
 import VitrineCatalog
 import VitrineStore
@@ -140,8 +141,10 @@ struct InputLimitTests {
             let app = VitrineServer.application(deps, logger: Logger(label: "test"))
             try await app.test(.router) { client in
                 // The pool's one thread is held; the first search is admitted and waits for it.
-                let release = DispatchSemaphore(value: 0)
-                let held = Task { try await deps.pool.run { _ = release.wait(timeout: .now() + 30) } }
+                let release = DispatchSemaphore(value: 0), holding = DispatchSemaphore(value: 0)
+                let held = Task { try await deps.pool.run { holding.signal(); _ = release.wait(timeout: .now() + 30) } }
+                // The thread is held before the first search is sent (else that search may take it first, and finish).
+                try await onOwnThread { _ = holding.wait(timeout: .now() + 30) }
                 let first = Task {
                     try await client.execute(uri: "/api/v1/search", method: .post, headers: Self.json,
                                              body: ByteBuffer(string: #"{"query": "lampe"}"#)) { $0.status }
