@@ -105,6 +105,7 @@ public struct ProductAttributes: Sendable, Equatable {
     /// Whether there are none.
     public var isEmpty: Bool { fields.isEmpty }
 
+    /// The same fields with the same values.
     public static func == (lhs: ProductAttributes, rhs: ProductAttributes) -> Bool {
         lhs.fields.count == rhs.fields.count && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.values == $1.values }
     }
