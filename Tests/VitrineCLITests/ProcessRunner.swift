@@ -71,7 +71,8 @@ enum ProcessRunner {
             process.terminate()
             process.waitUntilExit()
         }
-        process.waitUntilExit()
+        // Not waitUntilExit() once it has exited: Foundation's run loop then sometimes waits for a
+        // termination it has already seen, for ever (a CI run hung so, its child a zombie).
         let outData = LockedData(), errData = LockedData()
         outData.append((try? Data(contentsOf: outURL)) ?? Data())
         errData.append((try? Data(contentsOf: errURL)) ?? Data())
