@@ -195,8 +195,9 @@ struct CatalogCommandTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait (bounded) until some batches are committed, then kill it without warning.
-        let deadline = Date().addingTimeInterval(30)
+        // Wait (bounded) until some batches are committed, then kill it without warning (a fully
+        // loaded CI run once committed none in 30 s).
+        let deadline = Date().addingTimeInterval(120)
         var committed = 0
         while Date() < deadline && process.isRunning {
             committed = Self.count(db)
@@ -235,7 +236,7 @@ struct CatalogCommandTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline && process.isRunning && Self.count(db) < 9 { usleep(20_000) }
         process.interrupt()
         let stopDeadline = Date().addingTimeInterval(30)
