@@ -176,7 +176,7 @@ public enum WorkerChaos {
             // A worker just started gets to its loop first (a SIGTERM then is an ordinary stop).
             _ = ChaosSetup.waitFor(30) { worker.log.contains("processing jobs") || !worker.isRunning }
             worker.send(SIGTERM)
-            if !worker.wait(timeout: 30) || !worker.exitedCleanly {
+            if !worker.wait(timeout: 90) || !worker.exitedCleanly { // a loaded CI run took more than 30 s
                 report.problems.append("a worker did not stop cleanly on SIGTERM (\(worker.ending))")
             }
         }
