@@ -77,88 +77,70 @@ struct QuantisedVectors: Sendable {
     /// are scored one by one; a broad one's in blocks, as without a filter, keeping only its slots.
     func approximateBest(_ query: [Float], keep: Int, threads: Int, among: Bitset? = nil) -> [(score: Float, slot: Int)] {
         guard count > 0, keep > 0 else { return [] }
-        if let among, among.count * 8 < count { return approximateBest(query, keep: keep, threads: threads, only: among) }
-        let (queryCodes, queryScale) = Self.quantise(query)
-        let count = self.count, dimension = self.dimension
+        let dimension = self.dimension, count = self.count
+        if let among, among.count * 8 < count {
+            // A selective filter: each of its slots scored on its own, runs of its words per thread.
+            let words = among.words, wordCount = words.count
+            let stripes = min(max(1, threads), max(1, among.count / 2_048))
+            let chunk = (wordCount + stripes - 1) / stripes
+            return scan(query, keep: keep, stripes: stripes) { shared, queryScale, stripe, top in
+                var score: Int32 = 0
+                for word in (stripe * chunk)..<min(wordCount, (stripe + 1) * chunk) where words[word] != 0 {
+                    var bits = words[word]
+                    while bits != 0 {
+                        let slot = word << 6 | bits.trailingZeroBitCount
+                        bits &= bits - 1
+                        vt_dot_i8(shared.codes + slot * dimension, 1, dimension, shared.query, &score)
+                        top.offer(Float(score) * shared.scales[slot] * queryScale, slot)
+                    }
+                }
+            }
+        }
         let stripes = min(max(1, threads), max(1, count / 4_096))
         let chunk = (count + stripes - 1) / stripes
+        return scan(query, keep: keep, stripes: stripes) { shared, queryScale, stripe, top in
+            let start = stripe * chunk, end = min(count, start + chunk)
+            let block = 2_048
+            let scores = UnsafeMutablePointer<Int32>.allocate(capacity: block)
+            defer { scores.deallocate() }
+            var first = start
+            while first < end {
+                let n = min(block, end - first)
+                vt_dot_i8(shared.codes + first * dimension, n, dimension, shared.query, scores)
+                if let among {
+                    for offset in 0..<n where among.contains(first + offset) {
+                        top.offer(Float(scores[offset]) * shared.scales[first + offset] * queryScale, first + offset)
+                    }
+                } else {
+                    for offset in 0..<n { top.offer(Float(scores[offset]) * shared.scales[first + offset] * queryScale, first + offset) }
+                }
+                first += n
+            }
+        }
+    }
+
+    /// Runs `stripe` for stripes `0..<stripes` (on every core when more than one), each keeping its
+    /// best `keep` in a heap, over the codes and the quantised query; the heaps merged, best first.
+    private func scan(_ query: [Float], keep: Int, stripes: Int,
+                      _ stripe: @escaping @Sendable (ScanInput, Float, Int, inout TopScores) -> Void) -> [(score: Float, slot: Int)] {
+        let (queryCodes, queryScale) = Self.quantise(query)
         let heaps = ResultSlots<TopScores>(count: stripes)
         codes.withUnsafeBufferPointer { codes in
             scales.withUnsafeBufferPointer { scales in
                 queryCodes.withUnsafeBufferPointer { q in
                     let shared = ScanInput(codes: codes.baseAddress!, scales: scales.baseAddress!, query: q.baseAddress!)
-                    let scan = { @Sendable (stripe: Int) in
-                        let start = stripe * chunk, end = min(count, start + chunk)
+                    let run = { @Sendable (index: Int) in
                         var top = TopScores(capacity: keep)
-                        let block = 2_048
-                        let scores = UnsafeMutablePointer<Int32>.allocate(capacity: block)
-                        defer { scores.deallocate() }
-                        var first = start
-                        while first < end {
-                            let n = min(block, end - first)
-                            vt_dot_i8(shared.codes + first * dimension, n, dimension, shared.query, scores)
-                            if let among {
-                                for offset in 0..<n where among.contains(first + offset) {
-                                    top.offer(Float(scores[offset]) * shared.scales[first + offset] * queryScale, first + offset)
-                                }
-                            } else {
-                                for offset in 0..<n {
-                                    top.offer(Float(scores[offset]) * shared.scales[first + offset] * queryScale, first + offset)
-                                }
-                            }
-                            first += n
-                        }
-                        heaps.set(stripe, top)
+                        stripe(shared, queryScale, index, &top)
+                        heaps.set(index, top)
                     }
                     // Data parallelism inside one piece of pool work: the stripes of one scan.
-                    if stripes == 1 { scan(0) } else { DispatchQueue.concurrentPerform(iterations: stripes, execute: scan) }
+                    if stripes == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: stripes, execute: run) }
                 }
             }
         }
-        return Self.merge(heaps.values, keep: keep)
-    }
-}
-
-extension QuantisedVectors {
-    /// The scan of a selective filter: each slot of `only` scored on its own, the slots split
-    /// into runs of words for the threads.
-    private func approximateBest(_ query: [Float], keep: Int, threads: Int, only: Bitset) -> [(score: Float, slot: Int)] {
-        let (queryCodes, queryScale) = Self.quantise(query)
-        let dimension = self.dimension, words = only.words, wordCount = words.count
-        let stripes = min(max(1, threads), max(1, only.count / 2_048))
-        let chunk = (wordCount + stripes - 1) / stripes
-        let heaps = ResultSlots<TopScores>(count: stripes)
-        codes.withUnsafeBufferPointer { codes in
-            scales.withUnsafeBufferPointer { scales in
-                queryCodes.withUnsafeBufferPointer { q in
-                    let shared = ScanInput(codes: codes.baseAddress!, scales: scales.baseAddress!, query: q.baseAddress!)
-                    let scan = { @Sendable (stripe: Int) in
-                        var top = TopScores(capacity: keep)
-                        var score: Int32 = 0
-                        for word in (stripe * chunk)..<min(wordCount, (stripe + 1) * chunk) where words[word] != 0 {
-                            var bits = words[word]
-                            while bits != 0 {
-                                let slot = word << 6 | bits.trailingZeroBitCount
-                                bits &= bits - 1
-                                vt_dot_i8(shared.codes + slot * dimension, 1, dimension, shared.query, &score)
-                                top.offer(Float(score) * shared.scales[slot] * queryScale, slot)
-                            }
-                        }
-                        heaps.set(stripe, top)
-                    }
-                    if stripes == 1 { scan(0) } else { DispatchQueue.concurrentPerform(iterations: stripes, execute: scan) }
-                }
-            }
-        }
-        return Self.merge(heaps.values, keep: keep)
-    }
-}
-
-extension QuantisedVectors {
-    /// The best `keep` of the stripes' heaps, best first.
-    static func merge(_ heaps: [TopScores], keep: Int) -> [(score: Float, slot: Int)] {
         var merged = TopScores(capacity: keep)
-        for heap in heaps { for (score, slot) in heap.items { merged.offer(score, slot) } }
+        for heap in heaps.values { for (score, slot) in heap.items { merged.offer(score, slot) } }
         return merged.items.sorted { $0.0 > $1.0 }.map { (score: $0.0, slot: $0.1) }
     }
 }

@@ -65,14 +65,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
     public func products(ids: [String]) throws(StoreError) -> [String: ProductRecord] {
         guard !ids.isEmpty else { return [:] }
         let rows = try read { db in
-            var rows: [Row] = []
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let slice = Array(ids[start..<min(start + 500, ids.count)])
-                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                rows += try Row.fetchAll(db, sql: "SELECT * FROM product WHERE product_id IN (\(placeholders))",
-                                         arguments: StatementArguments(slice))
-            }
-            return rows
+            try Self.rows(db, ids) { "SELECT * FROM product WHERE product_id IN (\($0))" }
         }
         var result: [String: ProductRecord] = [:]
         for row in rows {
@@ -158,16 +151,9 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
         guard !rowIDs.isEmpty else { return [:] }
         let column = Self.column(kind)
         let rows = try read { db in
-            var found: [Row] = []
-            for start in stride(from: 0, to: rowIDs.count, by: 500) {
-                let slice = Array(rowIDs[start..<min(start + 500, rowIDs.count)])
-                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                found += try Row.fetchAll(db, sql: """
-                    SELECT id, product_id, name, model, \(column) AS vector FROM product
-                    WHERE id IN (\(placeholders)) AND \(column) IS NOT NULL
-                    """, arguments: StatementArguments(slice))
+            try Self.rows(db, rowIDs) {
+                "SELECT id, product_id, name, model, \(column) AS vector FROM product WHERE id IN (\($0)) AND \(column) IS NOT NULL"
             }
-            return found
         }
         var result: [Int64: StoredVector] = [:]
         for row in rows {
@@ -268,14 +254,7 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
         if query.phraseOnly, let rowIDs {
             // A phrase among given rows: checked on their text (see LexicalQuery.isPhrase).
             let rows = try read { db in
-                var found: [Row] = []
-                for start in stride(from: 0, to: rowIDs.count, by: 500) {
-                    let slice = Array(rowIDs[start..<min(start + 500, rowIDs.count)])
-                    let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                    found += try Row.fetchAll(db, sql: "SELECT id, product_id, name, description, metadata FROM product WHERE id IN (\(placeholders))",
-                                              arguments: StatementArguments(slice))
-                }
-                return found
+                try Self.rows(db, rowIDs) { "SELECT id, product_id, name, description, metadata FROM product WHERE id IN (\($0))" }
             }
             return Array(rows.filter { query.isPhrase(in: [$0["name"], $0["description"], $0["metadata"]]) }
                 .map { LexicalMatch(rowID: $0["id"], productID: $0["product_id"], score: 1) }.prefix(limit))
@@ -311,19 +290,26 @@ public final class SQLiteProductStore: ProductStore, ChangeFeed {
             scored = Array(scored.prefix(limit))
             // Their product ids, in one lookup.
             var ids: [Int64: String] = [:]
-            for start in stride(from: 0, to: scored.count, by: 500) {
-                let slice = scored[start..<min(scored.count, start + 500)]
-                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT id, product_id FROM product WHERE id IN (\(placeholders))",
-                                            arguments: StatementArguments(slice.map(\.id))) {
-                    ids[row["id"]] = row["product_id"]
-                }
+            for row in try Self.rows(db, scored.map(\.id), { "SELECT id, product_id FROM product WHERE id IN (\($0))" }) {
+                ids[row["id"]] = row["product_id"]
             }
             return scored.compactMap { match in ids[match.id].map { LexicalMatch(rowID: match.id, productID: $0, score: match.score) } }
         }
     }
 
     // MARK: - Internals
+
+    /// The rows of `sql` (given the placeholders of an `IN` list) for `values`, 500 at a time (well
+    /// below SQLite's limit of bound parameters).
+    static func rows<Value: DatabaseValueConvertible>(_ db: Database, _ values: [Value], _ sql: (String) -> String) throws -> [Row] {
+        var rows: [Row] = []
+        for start in stride(from: 0, to: values.count, by: 500) {
+            let slice = Array(values[start..<min(start + 500, values.count)])
+            rows += try Row.fetchAll(db, sql: sql(Array(repeating: "?", count: slice.count).joined(separator: ",")),
+                                     arguments: StatementArguments(slice))
+        }
+        return rows
+    }
 
     static func column(_ kind: VectorKind) -> String {
         switch kind {
