@@ -21,6 +21,12 @@ public final class WorkPool: Sendable {
     /// Work queued or running.
     public var pending: Int { queue.operationCount }
 
+    /// Queues `body` on the pool and returns at once (for work whose result is handed on by other
+    /// means, never waited for from a task that needs the cooperative pool to resume).
+    public func submit(_ body: @escaping @Sendable () -> Void) {
+        queue.addOperation(BlockOperation(block: body))
+    }
+
     /// Runs `body` on the pool and returns its result. Urgent work (a lease renewal) goes
     /// before everything waiting, though it never stops what already runs.
     public func run<T: Sendable>(urgent: Bool = false, _ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -13,7 +13,7 @@ final class DuplicatesCache: Sendable {
 
     private struct Entry {
         var position: Int64
-        var task: Task<DuplicatePairs, Error>
+        var computation: SharedResult<DuplicatePairs>
         var finished: Bool
     }
 
@@ -46,23 +46,54 @@ final class DuplicatesCache: Sendable {
     private func pairs() async throws -> DuplicatePairs {
         let store = self.store, feed = self.feed, pool = self.pool
         let position = try await pool.api { try feed.position() }
-        let task = state.withLock { entry -> Task<DuplicatePairs, Error> in
-            if let current = entry, current.position == position || !current.finished { return current.task }
+        let computation = state.withLock { entry -> SharedResult<DuplicatePairs> in
+            if let current = entry, current.position == position || !current.finished { return current.computation }
             computed.add(1, ordering: .relaxed)
-            let task = Task { () throws -> DuplicatePairs in
-                try await pool.api { try DuplicatePairs(in: store, finder: DuplicateFinder(threshold: Self.floor)) }
+            // Computed on the pool and handed to every caller waiting: no unstructured task, whose
+            // start would wait for a thread of the cooperative pool (a test process's other tests
+            // can hold both for long: GET /duplicates once went unanswered for 60 s so).
+            let computation = SharedResult<DuplicatePairs>()
+            pool.submit {
+                computation.finish(Result { try DuplicatePairs(in: store, finder: DuplicateFinder(threshold: Self.floor)) })
             }
-            entry = Entry(position: position, task: task, finished: false)
-            return task
+            entry = Entry(position: position, computation: computation, finished: false)
+            return computation
         }
         do {
-            let pairs = try await task.value
+            let pairs = try await APIError.mapping { try await computation.value() }
             state.withLock { if $0?.position == position { $0?.finished = true } }
             return pairs
         } catch {
             // A failed computation is not kept: the next caller tries again.
             state.withLock { if $0?.position == position { $0 = nil } }
             throw error
+        }
+    }
+}
+
+/// A result computed once and awaited by any number of callers.
+final class SharedResult<Value: Sendable>: Sendable {
+    private let state = Mutex<(result: Result<Value, any Error>?, waiting: [CheckedContinuation<Value, any Error>])>((nil, []))
+
+    /// Hands `result` to every caller waiting and to every later one.
+    func finish(_ result: Result<Value, any Error>) {
+        let waiting = state.withLock { state -> [CheckedContinuation<Value, any Error>] in
+            state.result = result
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume(with: result) }
+    }
+
+    /// The result, once there is one.
+    func value() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { state -> Result<Value, any Error>? in
+                if let result = state.result { return result }
+                state.waiting.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
         }
     }
 }
