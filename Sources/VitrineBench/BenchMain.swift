@@ -10,6 +10,6 @@ struct BenchMain: AsyncParsableCommand {
         subcommands: [DecodeBenchmark.self, EmbedBenchmark.self, IndexBenchmark.self, SearchBenchmark.self, DuplicatesBenchmark.self,
                       HTTPBenchmark.self, ThumbnailBenchmark.self, FuzzBenchmark.self, HostileBenchmark.self,
                       ChaosBenchmark.self, LiveBenchmark.self, PeerBenchmark.self, ColourBenchmark.self, CopiesBenchmark.self,
-                      FilterBenchmark.self]
+                      FilterBenchmark.self, StagesBenchmark.self]
     )
 }

@@ -29,13 +29,36 @@ struct EmbedCommand: ParsableCommand {
     @Argument(help: "Image files (PNG or JPEG).")
     var images: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "A file listing image files, one per line ('-': standard input), embedded after any given as arguments.",
+        discussion: "For thousands of files: the argument parser's cost grows with the square of the argument count (1.2 s of CPU for 5,504 paths)."))
+    var filesFrom: String?
+
     func validate() throws {
-        if images.isEmpty && text == nil { throw ValidationError("give image files, --text, or both") }
+        if images.isEmpty && filesFrom == nil && text == nil { throw ValidationError("give image files, --files-from, --text, or a mix") }
         if let text, TextNormalizer.tokens(text).isEmpty { throw ValidationError("--text has no words to embed") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
+    /// The image files: the arguments, then those listed by --files-from (blank lines skipped).
+    func imageFiles() throws -> [String] {
+        guard let filesFrom else { return images }
+        let data: Data
+        if filesFrom == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            do { data = try Data(contentsOf: URL(fileURLWithPath: filesFrom)) } catch {
+                throw CLIError("cannot read the file list \(filesFrom): \(error.localizedDescription)")
+            }
+        }
+        let listed = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { String($0) }.filter { !$0.allSatisfy(\.isWhitespace) }
+        return images + listed
+    }
+
     func run() throws {
+        let images = try imageFiles()
+        if images.isEmpty && text == nil { throw CLIError("the file list \(filesFrom ?? "") names no image files") }
         let embedder = try model.load(), pipeline = try limits.pipeline()
         let textVector = try text.map { text throws in
             do throws(EmbeddingError) { return try embedder.embedText(text) } catch { throw CLIError(error.description) }

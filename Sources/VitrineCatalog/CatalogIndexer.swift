@@ -42,16 +42,22 @@ public struct CatalogIndexer: Sendable {
                       onProgress: (IndexProgress) -> Void = { _ in },
                       onFailure: (RowFailure) -> Void = { _ in }) throws(CatalogError) -> IndexSummary {
         let started = ContinuousClock.now
-        // A first, cheap pass: how many rows (for progress), and which ids repeat (the last row wins).
-        let survey = try CatalogReader.survey(path: catalogPath, limits: limits)
-        let reader = try CatalogReader(path: catalogPath, limits: limits)
+        // A first, cheap pass: how many rows (for progress), and which ids repeat (the last row wins),
+        // on a thread of its own while the first batch is read.
+        let surveying = BackgroundJob { () throws(CatalogError) in try CatalogReader.survey(path: catalogPath, limits: limits) }
+        let reader = ReaderHandoff(try CatalogReader(path: catalogPath, limits: limits))
         let base = imagesRoot.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: catalogPath).deletingLastPathComponent()
+        let batchSize = self.batchSize
+        // Each batch is read on a thread of its own while the one before is embedded (reading and
+        // parsing took a core's whole attention between batches), and written while the next is.
+        var reading: BackgroundJob<RowChunk>? = BackgroundJob { () throws(CatalogError) in try RowChunk.read(from: reader, rows: batchSize) }
+        defer { _ = try? reading?.wait() } // never leave the reader in use on another thread
+        let survey: CatalogReader.Survey
+        do { survey = try surveying.wait() } catch { throw Self.catalogError(error) }
         var summary = IndexSummary()
         summary.duplicateIDs = survey.repeatedRows
         summary.duplicateExamples = Array(survey.lastRowOfRepeatedIDs.keys.sorted().prefix(10))
-        var batch: [CatalogRow] = []
-        var rejected: [RowFailure] = []
         // One batch is written (on a thread of its own) while the next is embedded; its
         // failures and progress are reported once it is committed.
         var writing: (job: BackgroundJob<Void>, unchanged: Int, written: Int, failures: [RowFailure], rows: Int)?
@@ -60,7 +66,7 @@ public struct CatalogIndexer: Sendable {
             guard let pending = writing else { return }
             writing = nil
             committedRows = pending.rows
-            do { try pending.job.wait() } catch let error as CatalogError { throw error } catch { throw CatalogError(.store, "\(error)") }
+            do { try pending.job.wait() } catch { throw Self.catalogError(error) }
             summary.indexed += pending.written
             summary.unchanged += pending.unchanged
             for failure in pending.failures {
@@ -73,7 +79,7 @@ public struct CatalogIndexer: Sendable {
         }
         /// Embeds the batch, waits for the previous one's write, and starts this one's; false when
         /// a stop came meanwhile (this batch is then dropped: the run stops after the last commit).
-        func flush() throws(CatalogError) -> Bool {
+        func flush(_ batch: [CatalogRow], _ rejected: [RowFailure]) throws(CatalogError) -> Bool {
             let prepared = try prepare(batch, base: base)
             try finishWrite()
             if stop.isSet { return false }
@@ -81,32 +87,28 @@ public struct CatalogIndexer: Sendable {
             writing = (BackgroundJob {
                 do throws(StoreError) { try store.upsert(records) } catch { throw CatalogError(error) }
             }, prepared.unchanged, records.count, (rejected + prepared.failures).sorted(by: { $0.row < $1.row }), summary.rows)
-            batch.removeAll(keepingCapacity: true)
-            rejected.removeAll(keepingCapacity: true)
             return true
         }
-        while let next = try reader.next() {
-            summary.rows += 1
-            switch next {
-            case .failure(let failure):
-                rejected.append(failure)
-            case .success(let row):
-                // An earlier row of a repeated id is superseded by the last one: skip it.
-                if let last = survey.lastRowOfRepeatedIDs[row.productID], last != row.row { break }
-                batch.append(row)
-            }
-            if batch.count + rejected.count >= batchSize {
-                if try !flush() || stop.isSet { summary.interrupted = true; break }
-            }
-        }
-        if !summary.interrupted && (!batch.isEmpty || !rejected.isEmpty) {
-            if try !flush() { summary.interrupted = true }
+        while let job = reading {
+            let chunk: RowChunk
+            do { chunk = try job.wait() } catch { reading = nil; throw Self.catalogError(error) }
+            reading = chunk.atEnd ? nil : BackgroundJob { () throws(CatalogError) in try RowChunk.read(from: reader, rows: batchSize) }
+            summary.rows += chunk.read
+            // An earlier row of a repeated id is superseded by the last one: skip it.
+            let batch = chunk.rows.filter { row in survey.lastRowOfRepeatedIDs[row.productID].map { $0 == row.row } ?? true }
+            if batch.isEmpty && chunk.rejected.isEmpty { continue }
+            if try !flush(batch, chunk.rejected) || stop.isSet { summary.interrupted = true; break }
         }
         try finishWrite()
         // An interrupted run reports the rows up to its last commit.
         if summary.interrupted { summary.rows = committedRows }
         summary.seconds = Self.seconds(since: started)
         return summary
+    }
+
+    /// A thrown error as the catalogue's error.
+    private static func catalogError(_ error: any Error) -> CatalogError {
+        error as? CatalogError ?? CatalogError(.store, "\(error)")
     }
 
     /// Re-embeds every stored product whose model is not the current one (every product with
@@ -190,6 +192,37 @@ public struct CatalogIndexer: Sendable {
     }
 
     // MARK: - One batch
+
+    /// The catalogue's reader, used by one thread at a time: each batch's reading job starts
+    /// only after the previous one was waited for.
+    private final class ReaderHandoff: @unchecked Sendable {
+        let reader: CatalogReader
+        init(_ reader: CatalogReader) { self.reader = reader }
+    }
+
+    /// The rows of one batch as read (good rows and bad ones), before superseded rows are dropped.
+    private struct RowChunk: Sendable {
+        var rows: [CatalogRow] = []
+        var rejected: [RowFailure] = []
+        /// Rows read from the file.
+        var read = 0
+        /// The file has no more rows.
+        var atEnd = false
+
+        /// Up to `rows` rows (good or bad) from `handoff`'s reader.
+        static func read(from handoff: ReaderHandoff, rows: Int) throws(CatalogError) -> RowChunk {
+            var chunk = RowChunk()
+            while chunk.rows.count + chunk.rejected.count < rows {
+                guard let next = try handoff.reader.next() else { chunk.atEnd = true; break }
+                chunk.read += 1
+                switch next {
+                case .failure(let failure): chunk.rejected.append(failure)
+                case .success(let row): chunk.rows.append(row)
+                }
+            }
+            return chunk
+        }
+    }
 
     private enum Work: Sendable {
         case write(ProductRecord)

@@ -58,11 +58,16 @@ public enum ParallelMap {
     }
 }
 
-/// Results delivered out of order and taken in order, with a bounded look-ahead.
+/// Results delivered out of order and taken in order, with a bounded look-ahead. Waiters
+/// are woken only when what they wait for happened (the consumer when its next result
+/// arrives, workers when the window opens): a wake-up per result for every thread cost
+/// more kernel time than the JSON rendering (measured: 6 % of `vitrine embed`).
 private final class OrderedResults<Value: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var slots: [Int: Value] = [:]
     private var nextClaim = 0, consumed = 0, cancelled = false
+    /// The index the consumer waits for (-1: it is not waiting), and how many workers wait for the window.
+    private var consumerWaitsFor = -1, workersWaiting = 0
     private let count: Int, window: Int
 
     init(count: Int, window: Int) { self.count = count; self.window = window }
@@ -70,21 +75,32 @@ private final class OrderedResults<Value: Sendable>: @unchecked Sendable {
     /// The next index to work on, waiting while the window is full; nil when none is left.
     func claim() -> Int? {
         condition.lock(); defer { condition.unlock() }
-        while !cancelled && nextClaim < count && nextClaim >= consumed + window { condition.wait() }
+        while !cancelled && nextClaim < count && nextClaim >= consumed + window {
+            workersWaiting += 1
+            condition.wait()
+            workersWaiting -= 1
+        }
         guard !cancelled, nextClaim < count else { return nil }
         nextClaim += 1
         return nextClaim - 1
     }
 
     func deliver(_ index: Int, _ value: Value) {
-        condition.lock(); slots[index] = value; condition.broadcast(); condition.unlock()
+        condition.lock()
+        slots[index] = value
+        if consumerWaitsFor == index { condition.broadcast() }
+        condition.unlock()
     }
 
     func take(_ index: Int) -> Value {
         condition.lock(); defer { condition.unlock() }
-        while slots[index] == nil { condition.wait() }
+        while slots[index] == nil {
+            consumerWaitsFor = index
+            condition.wait()
+        }
+        consumerWaitsFor = -1
         consumed = index + 1
-        condition.broadcast()
+        if workersWaiting > 0 { condition.broadcast() }
         return slots.removeValue(forKey: index)!
     }
 

@@ -53,13 +53,18 @@ enum PatchGrid {
             let lumaP = lumaBuffer.baseAddress!, redP = redBuffer.baseAddress!, greenP = greenBuffer.baseAddress!
             let blueP = blueBuffer.baseAddress!, weightP = weightBuffer.baseAddress!
                 let binScale = Float(orientationBins) / Float.pi
+                // Each column's cell and share, computed once rather than per pixel.
+                let columns = (box.x0...box.x1).map { x in
+                    let u = (Float(x - box.x0) + 0.5) / cellWidth - 0.5
+                    let column0 = Int((u).rounded(.down))
+                    return (column0, u - Float(column0))
+                }
                 for y in box.y0...box.y1 {
                     let v = (Float(y - box.y0) + 0.5) / cellHeight - 0.5
                     let row0 = Int((v).rounded(.down)), rowT = v - Float(row0)
                     for x in box.x0...box.x1 {
                         let index = y * width + x
-                        let u = (Float(x - box.x0) + 0.5) / cellWidth - 0.5
-                        let column0 = Int((u).rounded(.down)), columnT = u - Float(column0)
+                        let (column0, columnT) = columns[x - box.x0]
                         // Central differences, clamped at the picture's edges.
                         let gx = lumaP[y * width + min(x + 1, width - 1)] - lumaP[y * width + max(x - 1, 0)]
                         let gy = lumaP[min(y + 1, height - 1) * width + x] - lumaP[max(y - 1, 0) * width + x]

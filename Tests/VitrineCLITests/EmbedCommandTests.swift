@@ -78,6 +78,29 @@ struct EmbedCommandTests {
         #expect(parallel.lines.count == files.count)
     }
 
+    @Test("--files-from reads the image list from a file or standard input, after the arguments; an unreadable or empty list is an error")
+    func filesFrom() throws {
+        let files = ["fixtures/products/images/p01.jpg", "fixtures/products/images/p02.jpg", "fixtures/products/variants/p01--flip.jpg"]
+        let direct = try Self.run(["embed"] + files)
+        try #require(direct.exitedNormally && direct.status == 0, "\(direct.stderr)")
+        let list = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-list-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: list) }
+        try (files.dropFirst().joined(separator: "\n") + "\n\n").write(to: list, atomically: true, encoding: .utf8)
+        let listed = try Self.run(["embed", files[0], "--files-from", list.path])
+        #expect(listed.exitedNormally && listed.status == 0, "\(listed.stderr)")
+        #expect(listed.lines == direct.lines)
+        let piped = try ProcessRunner.run(["embed", "--files-from", "-"], directory: Self.repository,
+                                          input: Data(files.joined(separator: "\n").utf8))
+        #expect(piped.lines == direct.lines, "\(piped.stderr)")
+        let missing = try Self.run(["embed", "--files-from", "/no/such/list.txt"])
+        #expect(missing.exitedNormally && missing.status == 1)
+        #expect(missing.stderr.contains("/no/such/list.txt"))
+        try "\n".write(to: list, atomically: true, encoding: .utf8)
+        let empty = try Self.run(["embed", "--files-from", list.path])
+        #expect(empty.exitedNormally && empty.status == 1)
+        #expect(empty.stderr.contains("names no image files"))
+    }
+
     @Test("bad arguments and a missing model are clear errors with a non-zero status")
     func errors() throws {
         let nothing = try Self.run(["embed"])

@@ -43,7 +43,7 @@ enum ProcessRunner {
     }
 
     static func run(_ arguments: [String], directory: URL? = nil, executable: URL? = nil,
-                    environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Outcome {
+                    environment: [String: String] = [:], input: Data? = nil, timeout: TimeInterval = 60) throws -> Outcome {
         let process = Process()
         process.executableURL = executable ?? binary
         if !environment.isEmpty {
@@ -63,6 +63,15 @@ enum ProcessRunner {
         defer { try? out.close(); try? err.close() }
         process.standardOutput = out
         process.standardError = err
+        // Standard input from a file too, when given.
+        var stdin: FileHandle?
+        if let input {
+            let inURL = folder.appendingPathComponent("stdin")
+            FileManager.default.createFile(atPath: inURL.path, contents: input)
+            stdin = try FileHandle(forReadingFrom: inURL)
+            process.standardInput = stdin
+        }
+        defer { try? stdin?.close() }
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(5_000) }

@@ -22,6 +22,23 @@ struct FeatureTests {
         return PixelBuffer(width: pixels.width, height: pixels.height, pixels: out)
     }
 
+    @Test("selection finds the value a sort puts at each rank (the background's median)")
+    func selection() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 7, 64, 252, 1000] {
+            for _ in 0..<20 {
+                // Few distinct values (many ties, as on a flat border) or many.
+                let distinct = Bool.random(using: &generator) ? 4 : 1_000_000
+                let values = (0..<count).map { _ in Float(Int.random(in: 0..<distinct, using: &generator)) / Float(distinct) }
+                let sorted = values.sorted()
+                for rank in Set([0, count / 2, count - 1, Int.random(in: 0..<count, using: &generator)]) {
+                    var scratch = values
+                    #expect(VectorMath.select(&scratch, rank: rank) == sorted[rank], "count \(count), rank \(rank)")
+                }
+            }
+        }
+    }
+
     @Test("mirror pooling: an exactly mirrored picture gives the same patch descriptor")
     func mirror() throws {
         let pixels = try Self.decode("fixtures/products/images/p04.jpg")

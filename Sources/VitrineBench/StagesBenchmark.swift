@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineEmbedding
+import VitrineImaging
+import VitrineStore
+
+/// Where indexing's time goes per product on real photos, on one core: each stage of
+/// `ProductEmbedder.record` (as `index-catalog` runs it) timed on its own over the same
+/// photos, then the whole record, then what `vitrine embed` does (decode at the model's
+/// target + image vector). Median of several runs; the stages of one run are taken in the
+/// same minute, so their shares compare.
+struct StagesBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stages",
+        abstract: "Per-product cost of each indexing stage on real photos, one core; medians.")
+
+    @Option(help: "The real photos (fixtures/tools/fetch-real-photos.sh).")
+    var photos = "/tmp/vitrine-real-photos"
+
+    @Option(help: "Only photos whose longer side is at least this (from manifest.tsv).")
+    var minSide = 600
+
+    @Option(help: "Runs per figure; the median is printed.")
+    var runs = 5
+
+    func run() throws {
+        guard let fixtures = Measure.fixturesFolder() else {
+            throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
+        }
+        let model = try loadModel(fixtures)
+        let files = try RealPhotos.files(in: photos, minSide: minSide)
+        let pipeline = ImagePipeline(targetSize: ModelSpec.decodeTarget)
+        let embedder = ProductEmbedder(model: model, images: pipeline)
+        let bytes = try files.map { try pipeline.readFile(atPath: $0) }
+        let decoded = try bytes.map { try pipeline.decoder.decode($0, targetSize: ModelSpec.decodeTarget).pixels }
+        let texts = SampleTexts.make(count: files.count)
+        let count = Double(files.count)
+        print("stages benchmark: \(files.count) real photos (longer side ≥ \(minSide) px), one core, median of \(runs) runs, µs per product")
+        var rows: [(String, Double)] = []
+        func stage(_ name: String, _ body: () throws -> Void) rethrows {
+            let seconds = try Measure.median(runs: runs, body)
+            rows.append((name, seconds / count * 1e6))
+        }
+        try stage("read the file") { for file in files { _ = try pipeline.readFile(atPath: file) } }
+        stage("SHA-256 of the file") { for image in bytes { _ = Digest.sha256(image) } }
+        try stage("decode (\(ModelSpec.decodeTarget)-px target)") {
+            for image in bytes { _ = try pipeline.decoder.decode(image, targetSize: ModelSpec.decodeTarget) }
+        }
+        stage("image vector (features, projection)") { for pixels in decoded { _ = model.embedImage(pixels) } }
+        try stage("thumbnail (shrink, encode)") { for pixels in decoded { _ = try Thumbnail.make(from: pixels) } }
+        try stage("text vector") { for text in texts { _ = try model.embedText(text) } }
+        let parts = rows.reduce(0) { $0 + $1.1 }
+        try stage("the whole record (ProductEmbedder)") {
+            for (index, image) in bytes.enumerated() {
+                let text = texts[index]
+                _ = try embedder.record(ProductFields(productID: "p\(index)", name: text.name, description: text.description,
+                                                      metadata: text.metadata),
+                                        image: image, imageDigest: nil, imagePath: files[index])
+            }
+        }
+        try stage("vitrine embed's work (decode, image vector)") {
+            for image in bytes { _ = model.embedImage(try pipeline.pixels(image)) }
+        }
+        for (name, micros) in rows {
+            print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(Measure.format(micros, 1)) µs")
+        }
+        print("  sum of the stages above the whole record: \(Measure.format(parts, 1)) µs")
+    }
+}
