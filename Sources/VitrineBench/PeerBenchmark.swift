@@ -55,23 +55,46 @@ struct PeerBenchmark: ParsableCommand {
         print("peer benchmark: \(files.count) real photos (longer side ≥ \(minSide) px) from \(photos), × \(repeats) per embed run, \(runs) interleaved runs, \(cores) cores")
         print("run   python images/s   vitrine embed images/s   index-catalog products/s (\(list.count) products, SQLite, thumbnails)")
         var peerRates: [Double] = [], embedRates: [Double] = [], indexRates: [Double] = []
+        // CPU milliseconds an image (user + system of the process and its children, the peer's
+        // pool included): less moved by the machine's other tenants than the rates.
+        var peerCPU: [Double] = [], embedCPU: [Double] = [], indexCPU: [Double] = []
+        func perImage(_ body: () throws -> Void) rethrows -> Double {
+            let before = Self.childrenCPUSeconds()
+            try body()
+            return (Self.childrenCPUSeconds() - before) / Double(list.count) * 1000
+        }
         for run in 1...runs {
             // Odd runs peer first, even runs peer last (ABBA), so a drift of the machine's speed
             // within a run does not favour one side.
             let db = work.appendingPathComponent("run\(run).sqlite").path
             let steps: [() throws -> Void] = [
-                { peerRates.append(try peerRate(list, processes: cores)) },
-                { embedRates.append(Double(list.count) / (try timed(binary, ["embed", "--jobs", "\(cores)", "--files-from", fileList.path]))) },
-                { indexRates.append(Double(list.count) / (try timed(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"]))) },
+                { peerCPU.append(try perImage { peerRates.append(try peerRate(list, processes: cores)) }) },
+                { embedCPU.append(try perImage {
+                    embedRates.append(Double(list.count) / (try timed(binary, ["embed", "--jobs", "\(cores)", "--files-from", fileList.path])))
+                }) },
+                { indexCPU.append(try perImage {
+                    indexRates.append(Double(list.count) / (try timed(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"])))
+                }) },
             ]
             for step in run % 2 == 1 ? steps : steps.reversed() { try step() }
-            print("\(run)   \(Measure.format(peerRates.last!, 0))   \(Measure.format(embedRates.last!, 0))   \(Measure.format(indexRates.last!, 0))")
+            print("\(run)   \(Measure.format(peerRates.last!, 0))   \(Measure.format(embedRates.last!, 0))   \(Measure.format(indexRates.last!, 0))"
+                  + "   (CPU ms an image: \(Measure.format(peerCPU.last!, 2)), \(Measure.format(embedCPU.last!, 2)), \(Measure.format(indexCPU.last!, 2)))")
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let p = median(peerRates), e = median(embedRates), i = median(indexRates)
         print("median: python \(Measure.format(p, 0)) images/s; vitrine embed \(Measure.format(e, 0)) images/s: \(Measure.format(e / p, 2))×; index-catalog \(Measure.format(i, 0)) products/s: \(Measure.format(i / p, 2))×")
         let ratios = zip(embedRates, peerRates).map { $0 / $1 }.sorted(), indexRatios = zip(indexRates, peerRates).map { $0 / $1 }.sorted()
         print("per-run ratios: embed \(ratios.map { Measure.format($0, 2) }.joined(separator: " ")); index-catalog \(indexRatios.map { Measure.format($0, 2) }.joined(separator: " "))")
+        let pc = median(peerCPU), ec = median(embedCPU), ic = median(indexCPU)
+        print("median CPU an image: python \(Measure.format(pc, 2)) ms; vitrine embed \(Measure.format(ec, 2)) ms (\(Measure.format(pc / ec, 2))× less); index-catalog \(Measure.format(ic, 2)) ms (\(Measure.format(pc / ic, 2))× less)")
+    }
+
+    /// User + system seconds of every child process waited for so far (and of their children).
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// The peer's images/s over `files` (one round).

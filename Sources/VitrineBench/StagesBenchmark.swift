@@ -24,6 +24,9 @@ struct StagesBenchmark: ParsableCommand {
     @Option(help: "Runs per figure; the median is printed.")
     var runs = 5
 
+    @Option(help: "Only the stages whose name contains this (to profile one).")
+    var only: String?
+
     func run() throws {
         guard let fixtures = Measure.fixturesFolder() else {
             throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
@@ -39,6 +42,7 @@ struct StagesBenchmark: ParsableCommand {
         print("stages benchmark: \(files.count) real photos (longer side ≥ \(minSide) px), one core, median of \(runs) runs, µs per product")
         var rows: [(String, Double)] = []
         func stage(_ name: String, _ body: () throws -> Void) rethrows {
+            if let only, !name.contains(only) { return }
             let seconds = try Measure.median(runs: runs, body)
             rows.append((name, seconds / count * 1e6))
         }
@@ -61,6 +65,26 @@ struct StagesBenchmark: ParsableCommand {
         }
         try stage("vitrine embed's work (decode, image vector)") {
             for image in bytes { _ = model.embedImage(try pipeline.pixels(image)) }
+        }
+        // The write: every photo's record under new ids, in index-catalog's batches of 256, into a
+        // fresh SQLite store each run.
+        let records = try bytes.enumerated().map { index, image in
+            let text = texts[index]
+            return try embedder.record(ProductFields(productID: "p\(index)", name: text.name, description: text.description,
+                                                     metadata: text.metadata), image: image, imageDigest: nil, imagePath: files[index])
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-stages-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Each run's store is made (and migrated) beforehand.
+        let stores = try (0..<runs).map { try SQLiteProductStore(path: folder.appendingPathComponent("w\($0).sqlite").path) }
+        var round = 0
+        try stage("write to SQLite (batches of 256)") {
+            let store = stores[round]
+            round += 1
+            for start in stride(from: 0, to: records.count, by: 256) {
+                try store.upsert(Array(records[start..<min(start + 256, records.count)]))
+            }
         }
         for (name, micros) in rows {
             print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(Measure.format(micros, 1)) µs")

@@ -43,7 +43,7 @@ public struct CatalogIndexer: Sendable {
                       onFailure: (RowFailure) -> Void = { _ in }) throws(CatalogError) -> IndexSummary {
         let started = ContinuousClock.now
         // A first, cheap pass: how many rows (for progress), and which ids repeat (the last row wins),
-        // on a thread of its own while the first batch is read.
+        // on a thread of its own while the first batch is read and embedded.
         let surveying = BackgroundJob { () throws(CatalogError) in try CatalogReader.survey(path: catalogPath, limits: limits) }
         let reader = ReaderHandoff(try CatalogReader(path: catalogPath, limits: limits))
         let base = imagesRoot.map { URL(fileURLWithPath: $0) }
@@ -52,12 +52,18 @@ public struct CatalogIndexer: Sendable {
         // Each batch is read on a thread of its own while the one before is embedded (reading and
         // parsing took a core's whole attention between batches), and written while the next is.
         var reading: BackgroundJob<RowChunk>? = BackgroundJob { () throws(CatalogError) in try RowChunk.read(from: reader, rows: batchSize) }
-        defer { _ = try? reading?.wait() } // never leave the reader in use on another thread
-        let survey: CatalogReader.Survey
-        do { survey = try surveying.wait() } catch { throw Self.catalogError(error) }
+        defer { _ = try? reading?.wait(); _ = try? surveying.wait() } // never leave the file in use on another thread
         var summary = IndexSummary()
-        summary.duplicateIDs = survey.repeatedRows
-        summary.duplicateExamples = Array(survey.lastRowOfRepeatedIDs.keys.sorted().prefix(10))
+        var surveyed: CatalogReader.Survey?
+        func survey() throws(CatalogError) -> CatalogReader.Survey {
+            if let surveyed { return surveyed }
+            let done: CatalogReader.Survey
+            do { done = try surveying.wait() } catch { throw Self.catalogError(error) }
+            summary.duplicateIDs = done.repeatedRows
+            summary.duplicateExamples = Array(done.lastRowOfRepeatedIDs.keys.sorted().prefix(10))
+            surveyed = done
+            return done
+        }
         // One batch is written (on a thread of its own) while the next is embedded; its
         // failures and progress are reported once it is committed.
         var writing: (job: BackgroundJob<Void>, unchanged: Int, written: Int, failures: [RowFailure], rows: Int)?
@@ -74,13 +80,13 @@ public struct CatalogIndexer: Sendable {
                 if summary.failures.count < 50 { summary.failures.append(failure) }
                 onFailure(failure)
             }
-            onProgress(IndexProgress(done: pending.rows, total: survey.rows, failed: summary.failed,
+            onProgress(IndexProgress(done: pending.rows, total: try survey().rows, failed: summary.failed,
                                      elapsed: Self.seconds(since: started)))
         }
         /// Embeds the batch, waits for the previous one's write, and starts this one's; false when
         /// a stop came meanwhile (this batch is then dropped: the run stops after the last commit).
         func flush(_ batch: [CatalogRow], _ rejected: [RowFailure]) throws(CatalogError) -> Bool {
-            let prepared = try prepare(batch, base: base)
+            let prepared = try prepare(batch, base: base, survey: surveying)
             try finishWrite()
             if stop.isSet { return false }
             let store = self.store, records = prepared.records
@@ -94,12 +100,11 @@ public struct CatalogIndexer: Sendable {
             do { chunk = try job.wait() } catch { reading = nil; throw Self.catalogError(error) }
             reading = chunk.atEnd ? nil : BackgroundJob { () throws(CatalogError) in try RowChunk.read(from: reader, rows: batchSize) }
             summary.rows += chunk.read
-            // An earlier row of a repeated id is superseded by the last one: skip it.
-            let batch = chunk.rows.filter { row in survey.lastRowOfRepeatedIDs[row.productID].map { $0 == row.row } ?? true }
-            if batch.isEmpty && chunk.rejected.isEmpty { continue }
-            if try !flush(batch, chunk.rejected) || stop.isSet { summary.interrupted = true; break }
+            if chunk.rows.isEmpty && chunk.rejected.isEmpty { continue }
+            if try !flush(chunk.rows, chunk.rejected) || stop.isSet { summary.interrupted = true; break }
         }
         try finishWrite()
+        _ = try survey()
         // An interrupted run reports the rows up to its last commit.
         if summary.interrupted { summary.rows = committedRows }
         summary.seconds = Self.seconds(since: started)
@@ -136,6 +141,7 @@ public struct CatalogIndexer: Sendable {
                 switch result {
                 case .write(let record): rewritten.append(record)
                 case .unchanged: summary.unchanged += 1
+                case .superseded: break
                 case .failed(let failure):
                     summary.failed += 1
                     if summary.failures.count < 50 { summary.failures.append(failure) }
@@ -228,15 +234,23 @@ public struct CatalogIndexer: Sendable {
         case write(ProductRecord)
         case unchanged
         case failed(RowFailure)
+        /// A later row of the same id wins.
+        case superseded
     }
 
     /// A batch embedded (in parallel), not yet written: what to write, what was unchanged, what failed.
-    private func prepare(_ rows: [CatalogRow], base: URL) throws(CatalogError) -> (records: [ProductRecord], unchanged: Int, failures: [RowFailure]) {
+    /// An earlier row of a repeated id is superseded by the id's last row: skipped — before its
+    /// work once the survey is done, else after it (the survey runs while the first rows are embedded).
+    private func prepare(_ rows: [CatalogRow], base: URL, survey: BackgroundJob<CatalogReader.Survey>) throws(CatalogError) -> (records: [ProductRecord], unchanged: Int, failures: [RowFailure]) {
         let stored: [String: ProductFingerprint]
         do { stored = try store.fingerprints(for: rows.map(\.productID)) } catch { throw CatalogError(error) }
         let embedder = self.embedder
-        let results = ParallelMap.run(rows, workers: jobs) { row in
-            Self.work(row, base: base, stored: stored[row.productID], embedder: embedder)
+        let results = ParallelMap.run(rows, workers: jobs) { row -> Work in
+            if let done = survey.valueIfFinished, done.supersedes(row) { return .superseded }
+            let work = Self.work(row, base: base, stored: stored[row.productID], embedder: embedder)
+            // A failed survey keeps every row here; the caller reports its error.
+            if let done = try? survey.wait(), done.supersedes(row) { return .superseded }
+            return work
         }
         var records: [ProductRecord] = []
         var unchanged = 0
@@ -246,6 +260,7 @@ public struct CatalogIndexer: Sendable {
             case .write(let record): records.append(record)
             case .unchanged: unchanged += 1
             case .failed(let failure): failures.append(failure)
+            case .superseded: break
             }
         }
         return (records, unchanged, failures)

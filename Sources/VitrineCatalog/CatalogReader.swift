@@ -84,6 +84,11 @@ public final class CatalogReader {
         public var repeatedRows = 0
         /// The last row of each repeated id (the row that wins).
         public var lastRowOfRepeatedIDs: [String: Int] = [:]
+
+        /// Whether a later row of `row`'s id supersedes it.
+        public func supersedes(_ row: CatalogRow) -> Bool {
+            lastRowOfRepeatedIDs[row.productID].map { $0 != row.row } ?? false
+        }
     }
 
     /// Reads the whole file once, keeping only ids.

@@ -8,6 +8,29 @@ import VitrineTestSupport
 /// Indexing the sample catalogue into a real SQLite file, then searching it.
 @Suite("Indexing and search")
 struct IndexerTests {
+    @Test("repeated ids: the last row wins whether the survey is done before a batch is embedded or after")
+    func repeatedIDs() throws {
+        let (store, folder) = try TestCatalog.store()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 1,500 ids, the first 500 again at the end, and one id three times inside the first batch:
+        // the first batches are embedded while the survey still reads the file.
+        var csv = "product_id,name,description\n"
+        for index in 0..<1_500 { csv += "p\(index),first \(index),Lampe de bureau \(index)\n" }
+        csv += "q,one,x\nq,two,x\nq,three,x\n"
+        for index in 0..<500 { csv += "p\(index),second \(index),Lampe de bureau \(index)\n" }
+        let path = folder.appendingPathComponent("repeated.csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let indexer = CatalogIndexer(store: store, model: TestCatalog.model, jobs: 2, batchSize: 64)
+        let summary = try indexer.index(catalogPath: path)
+        #expect(summary.rows == 2_003 && summary.indexed == 1_501 && summary.unchanged == 0 && summary.failed == 0)
+        #expect(summary.duplicateIDs == 502)
+        #expect(try store.count() == 1_501)
+        #expect(try store.product(id: "p0")?.name == "second 0")
+        #expect(try store.product(id: "p499")?.name == "second 499")
+        #expect(try store.product(id: "p500")?.name == "first 500")
+        #expect(try store.product(id: "q")?.name == "three")
+    }
+
     @Test("the sample catalogue: indexed, bad rows reported with reasons, duplicates resolved, then idempotent")
     func sampleCatalogue() throws {
         let (store, folder) = try TestCatalog.store()
