@@ -58,6 +58,10 @@ struct PeerBenchmark: ParsableCommand {
         // CPU milliseconds an image (user + system of the process and its children, the peer's
         // pool included): less moved by the machine's other tenants than the rates.
         var peerCPU: [Double] = [], embedCPU: [Double] = [], indexCPU: [Double] = []
+        // index-catalog's own `seconds` (its summary): the indexing without the process's start, the
+        // database's creation and the snapshot saved after it — timed as the peer times itself
+        // (its interpreter's start and imports are outside its figure).
+        var indexOwnRates: [Double] = []
         func perImage(_ body: () throws -> Void) rethrows -> Double {
             let before = Self.childrenCPUSeconds()
             try body()
@@ -73,11 +77,13 @@ struct PeerBenchmark: ParsableCommand {
                     embedRates.append(Double(list.count) / (try timed(binary, ["embed", "--jobs", "\(cores)", "--files-from", fileList.path])))
                 }) },
                 { indexCPU.append(try perImage {
-                    indexRates.append(Double(list.count) / (try timed(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"])))
+                    let (wall, own) = try timedIndex(binary, ["index-catalog", catalog.path, "--db", db, "--json", "--failures", db + ".failures.jsonl"])
+                    indexRates.append(Double(list.count) / wall)
+                    indexOwnRates.append(Double(list.count) / own)
                 }) },
             ]
             for step in run % 2 == 1 ? steps : steps.reversed() { try step() }
-            print("\(run)   \(Measure.format(peerRates.last!, 0))   \(Measure.format(embedRates.last!, 0))   \(Measure.format(indexRates.last!, 0))"
+            print("\(run)   \(Measure.format(peerRates.last!, 0))   \(Measure.format(embedRates.last!, 0))   \(Measure.format(indexRates.last!, 0)) (own \(Measure.format(indexOwnRates.last!, 0)))"
                   + "   (CPU ms an image: \(Measure.format(peerCPU.last!, 2)), \(Measure.format(embedCPU.last!, 2)), \(Measure.format(indexCPU.last!, 2)))")
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
@@ -85,8 +91,23 @@ struct PeerBenchmark: ParsableCommand {
         print("median: python \(Measure.format(p, 0)) images/s; vitrine embed \(Measure.format(e, 0)) images/s: \(Measure.format(e / p, 2))×; index-catalog \(Measure.format(i, 0)) products/s: \(Measure.format(i / p, 2))×")
         let ratios = zip(embedRates, peerRates).map { $0 / $1 }.sorted(), indexRatios = zip(indexRates, peerRates).map { $0 / $1 }.sorted()
         print("per-run ratios: embed \(ratios.map { Measure.format($0, 2) }.joined(separator: " ")); index-catalog \(indexRatios.map { Measure.format($0, 2) }.joined(separator: " "))")
+        let own = median(indexOwnRates), ownRatios = zip(indexOwnRates, peerRates).map { $0 / $1 }.sorted()
+        print("index-catalog by its own seconds: \(Measure.format(own, 0)) products/s: \(Measure.format(own / p, 2))×; per run \(ownRatios.map { Measure.format($0, 2) }.joined(separator: " "))")
         let pc = median(peerCPU), ec = median(embedCPU), ic = median(indexCPU)
         print("median CPU an image: python \(Measure.format(pc, 2)) ms; vitrine embed \(Measure.format(ec, 2)) ms (\(Measure.format(pc / ec, 2))× less); index-catalog \(Measure.format(ic, 2)) ms (\(Measure.format(pc / ic, 2))× less)")
+    }
+
+    /// Wall seconds of one `index-catalog --json` process, and the `seconds` its summary reports.
+    func timedIndex(_ binary: String, _ arguments: [String]) throws -> (wall: Double, own: Double) {
+        let started = Date()
+        let output = try Command.run([binary] + arguments, timeout: 600)
+        let wall = Date().timeIntervalSince(started)
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{\"indexed\"") }),
+              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let own = object["seconds"] as? Double, own > 0 else {
+            throw ValidationError("index-catalog printed no summary: \(output.suffix(500))")
+        }
+        return (wall, own)
     }
 
     /// User + system seconds of every child process waited for so far (and of their children).

@@ -27,6 +27,9 @@ struct StagesBenchmark: ParsableCommand {
     @Option(help: "Only the stages whose name contains this (to profile one).")
     var only: String?
 
+    @Option(help: "Products each run's store already holds before the write is timed (the photos' records under other ids).")
+    var prefill = 0
+
     func run() throws {
         guard let fixtures = Measure.fixturesFolder() else {
             throw ValidationError("run from inside the Vitrine repository (fixtures/bench not found)")
@@ -76,10 +79,22 @@ struct StagesBenchmark: ParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-stages-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        // Each run's store is made (and migrated) beforehand.
-        let stores = try (0..<runs).map { try SQLiteProductStore(path: folder.appendingPathComponent("w\($0).sqlite").path) }
+        // Each run's store is made (and migrated, and filled with --prefill products) beforehand.
+        let stores = try (0..<runs).map { run in
+            let store = try SQLiteProductStore(path: folder.appendingPathComponent("w\(run).sqlite").path)
+            if only == nil || "write to SQLite".contains(only!) {
+                for start in stride(from: 0, to: prefill, by: 256) {
+                    try store.upsert((start..<min(start + 256, prefill)).map { index in
+                        var record = records[index % records.count]
+                        record.productID = "fill\(index)"
+                        return record
+                    })
+                }
+            }
+            return store
+        }
         var round = 0
-        try stage("write to SQLite (batches of 256)") {
+        try stage("write to SQLite (batches of 256\(prefill > 0 ? ", after \(prefill)" : ""))") {
             let store = stores[round]
             round += 1
             for start in stride(from: 0, to: records.count, by: 256) {
