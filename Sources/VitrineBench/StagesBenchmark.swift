@@ -42,6 +42,12 @@ struct StagesBenchmark: ParsableCommand {
         let decoded = try bytes.map { try pipeline.decoder.decode($0, targetSize: ModelSpec.decodeTarget).pixels }
         let texts = SampleTexts.make(count: files.count)
         let count = Double(files.count)
+        /// Photo `index`'s record, as index-catalog builds it.
+        func record(_ index: Int) throws -> ProductRecord {
+            let text = texts[index]
+            return try embedder.record(ProductFields(productID: "p\(index)", name: text.name, description: text.description,
+                                                     metadata: text.metadata), image: bytes[index], imageDigest: nil, imagePath: files[index])
+        }
         print("stages benchmark: \(files.count) real photos (longer side ≥ \(minSide) px), one core, median of \(runs) runs, µs per product")
         var rows: [(String, Double)] = []
         func stage(_ name: String, _ body: () throws -> Void) rethrows {
@@ -58,24 +64,13 @@ struct StagesBenchmark: ParsableCommand {
         try stage("thumbnail (shrink, encode)") { for pixels in decoded { _ = try Thumbnail.make(from: pixels) } }
         try stage("text vector") { for text in texts { _ = try model.embedText(text) } }
         let parts = rows.reduce(0) { $0 + $1.1 }
-        try stage("the whole record (ProductEmbedder)") {
-            for (index, image) in bytes.enumerated() {
-                let text = texts[index]
-                _ = try embedder.record(ProductFields(productID: "p\(index)", name: text.name, description: text.description,
-                                                      metadata: text.metadata),
-                                        image: image, imageDigest: nil, imagePath: files[index])
-            }
-        }
+        try stage("the whole record (ProductEmbedder)") { for index in bytes.indices { _ = try record(index) } }
         try stage("vitrine embed's work (decode, image vector)") {
             for image in bytes { _ = model.embedImage(try pipeline.pixels(image)) }
         }
         // The write: every photo's record under new ids, in index-catalog's batches of 256, into a
         // fresh SQLite store each run.
-        let records = try bytes.enumerated().map { index, image in
-            let text = texts[index]
-            return try embedder.record(ProductFields(productID: "p\(index)", name: text.name, description: text.description,
-                                                     metadata: text.metadata), image: image, imageDigest: nil, imagePath: files[index])
-        }
+        let records = try bytes.indices.map(record)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-stages-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

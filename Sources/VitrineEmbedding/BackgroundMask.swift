@@ -26,11 +26,11 @@ struct BackgroundMask {
                 if width > 1 { border.append(y * width + width - 1) }
             }
         }
-        // The background colour: the per-channel median of the given pixels (the element a sort
-        // would put in the middle, found by selection: sorting the border three times cost more).
+        // The background colour: the per-channel median of the given pixels.
         func median(_ plane: [Float], of pixels: [Int]) -> Float {
             var values = pixels.map { plane[$0] }
-            return VectorMath.select(&values, rank: values.count / 2)
+            values.sort()
+            return values[values.count / 2]
         }
         var isBackground = [Bool](repeating: false, count: count)
         func near(_ index: Int, _ colour: (Float, Float, Float)) -> Bool {

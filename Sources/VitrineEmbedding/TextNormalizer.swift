@@ -57,22 +57,9 @@ public enum TextNormalizer {
 
     /// The normalised text: its tokens joined by single spaces.
     public static func normalized(_ text: String) -> String {
-        // UTF-8 written straight into one buffer (a String per token, then joined, cost a
-        // product's write more than its full-text indexing).
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        for (index, token) in tokens(text).enumerated() {
-            if index > 0 { bytes.append(0x20) }
-            for value in token {
-                guard let scalar = Unicode.Scalar(value) else { continue }
-                if value < 0x80 {
-                    bytes.append(UInt8(value))
-                } else {
-                    bytes.append(contentsOf: UTF8.encode(scalar)!)
-                }
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        tokens(text).map { token in
+            String(String.UnicodeScalarView(token.compactMap(Unicode.Scalar.init)))
+        }.joined(separator: " ")
     }
 
     /// What one scalar becomes.

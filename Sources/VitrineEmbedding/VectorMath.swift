@@ -36,22 +36,4 @@ public enum VectorMath {
         let norms = (dot(a, a) * dot(b, b)).squareRoot()
         return norms > 0 ? dot(a, b) / norms : 0
     }
-
-    /// The value a sort would put at `rank` (0-based) among `values`, which are reordered:
-    /// quickselect with the middle element as pivot, linear on average.
-    static func select(_ values: inout [Float], rank: Int) -> Float {
-        precondition(rank >= 0 && rank < values.count, "rank outside the values")
-        var low = 0, high = values.count - 1
-        while low < high {
-            let pivot = values[(low + high) / 2]
-            var i = low, j = high
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if rank <= j { high = j } else if rank >= i { low = i } else { break }
-        }
-        return values[rank]
-    }
 }

@@ -27,15 +27,12 @@ struct WorkingImage {
         // working rows × source columns.
         let rows = UnsafeMutablePointer<Float>.allocate(capacity: height * rowLength)
         defer { rows.deallocate() }
+        rows.update(repeating: 0, count: height * rowLength)
         source.pixels.withUnsafeBufferPointer { input in
             let pixels = input.baseAddress!
             for y in 0..<height {
                 let out = rows + y * rowLength
-                let taps = vertical.range(y)
-                // The first tap initialises the row (the same sums as adding it to zeros).
-                let first = pixels + vertical.index[taps.lowerBound] * rowLength, w0 = vertical.weight[taps.lowerBound]
-                for i in 0..<rowLength { out[i] = w0 * Float(first[i]) }
-                for t in taps.dropFirst() {
+                for t in vertical.range(y) {
                     let line = pixels + vertical.index[t] * rowLength, w = vertical.weight[t]
                     for i in 0..<rowLength { out[i] += w * Float(line[i]) }
                 }

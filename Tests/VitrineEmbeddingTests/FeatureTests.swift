@@ -22,23 +22,6 @@ struct FeatureTests {
         return PixelBuffer(width: pixels.width, height: pixels.height, pixels: out)
     }
 
-    @Test("selection finds the value a sort puts at each rank (the background's median)")
-    func selection() {
-        var generator = SystemRandomNumberGenerator()
-        for count in [1, 2, 3, 7, 64, 252, 1000] {
-            for _ in 0..<20 {
-                // Few distinct values (many ties, as on a flat border) or many.
-                let distinct = Bool.random(using: &generator) ? 4 : 1_000_000
-                let values = (0..<count).map { _ in Float(Int.random(in: 0..<distinct, using: &generator)) / Float(distinct) }
-                let sorted = values.sorted()
-                for rank in Set([0, count / 2, count - 1, Int.random(in: 0..<count, using: &generator)]) {
-                    var scratch = values
-                    #expect(VectorMath.select(&scratch, rank: rank) == sorted[rank], "count \(count), rank \(rank)")
-                }
-            }
-        }
-    }
-
     @Test("mirror pooling: an exactly mirrored picture gives the same patch descriptor")
     func mirror() throws {
         let pixels = try Self.decode("fixtures/products/images/p04.jpg")
@@ -94,19 +77,6 @@ struct FeatureTests {
         #expect(TextNormalizer.normalized("e\u{301}te\u{301}") == "ete", "decomposed accents fold too")
         #expect(TextNormalizer.normalized("Ｔシャツ 赤") == "tシャツ 赤")
         #expect(TextNormalizer.tokens("   ").isEmpty)
-        // The normalised text is exactly the tokens joined by spaces, on random text of many scripts.
-        var generator = SystemRandomNumberGenerator()
-        let pool: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x24F, 0x300...0x36F, 0x391...0x3C9, 0x410...0x44F,
-                                           0x3040...0x30FF, 0x4E00...0x4E80, 0xFB00...0xFB06, 0xFF01...0xFF5E, 0x1F600...0x1F64F]
-        for _ in 0..<300 {
-            let scalars = (0..<Int.random(in: 0...40, using: &generator)).compactMap { _ in
-                Unicode.Scalar(UInt32.random(in: pool.randomElement(using: &generator)!, using: &generator))
-            }
-            let text = String(String.UnicodeScalarView(scalars))
-            let expected = TextNormalizer.tokens(text).map { String(String.UnicodeScalarView($0.compactMap(Unicode.Scalar.init))) }
-                .joined(separator: " ")
-            #expect(TextNormalizer.normalized(text) == expected, "\(scalars.map(\.value))")
-        }
     }
 
     @Test("colour words with shades are found in English and French, and 'or' alone is not gold")
