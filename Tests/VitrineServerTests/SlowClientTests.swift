@@ -81,13 +81,15 @@ struct SlowClientTests {
 
     @Test("a silent connection is closed after the header timeout, an idle keep-alive one after the idle timeout")
     func silentAndIdle() async throws {
-        try await RouteTests.withLiveServer({ $0.headerTimeout = 1; $0.idleTimeout = 1.5; $0.bodyTimeout = 5 }) { port, deps in
+        try await RouteTests.withLiveServer({ $0.headerTimeout = 1; $0.idleTimeout = 3; $0.bodyTimeout = 5 }) { port, deps in
             do {
                 try await onOwnThread {
+                    // Closed, not held: not before the 1-s header timeout, and within slack for a fully loaded
+                    // test run (where an in-process server's timers were seen to run seconds late).
                     let silent = try RawHTTPConnection(port: port)
                     let started = Date()
-                    #expect(try silent.waitForClose(timeout: 5))
-                    #expect(Date().timeIntervalSince(started) < 3)
+                    #expect(try silent.waitForClose(timeout: 20))
+                    #expect(Date().timeIntervalSince(started) > 0.9, "not before the header timeout")
                     // Half a head, never finished.
                     let partial = try RawHTTPConnection(port: port)
                     partial.send("GET /health HTTP/1.1\r\nHost: a\r\n")
@@ -101,8 +103,8 @@ struct SlowClientTests {
                     idle.send(RawHTTP.request("GET", "/health", keepAlive: true))
                     #expect(try idle.readResponse(timeout: 60)?.status == 200, "the connection is reused within the idle timeout")
                     let idleStart = Date()
-                    #expect(try idle.waitForClose(timeout: 6))
-                    #expect(Date().timeIntervalSince(idleStart) > 1)
+                    #expect(try idle.waitForClose(timeout: 20))
+                    #expect(Date().timeIntervalSince(idleStart) > 2, "not before the 3-s idle timeout")
                 }
             }
         }
