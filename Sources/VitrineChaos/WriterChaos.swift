@@ -17,7 +17,8 @@ public enum WriterChaos {
         public var imageRows = 300
         /// Rows per batch (per transaction).
         public var batchSize = 32
-        /// When to kill, seconds after the start (uniform).
+        /// When to kill, seconds after the start (uniform); the upper end shrinks to 90 % of the
+        /// last run that finished before its kill, so the kills fall inside a run on a fast machine too.
         public var killAfter: ClosedRange<Double> = 0.02...0.6
         /// The longest the run may take, seconds.
         public var timeout: Double = 900
@@ -72,6 +73,8 @@ public enum WriterChaos {
         }
         var random = SeededGenerator(state: setup.seed)
         var run = 0
+        // How long the last run that finished by itself took (nil until one does).
+        var fullRun: Double?
         let deadline = started.addingTimeInterval(configuration.timeout)
         while report.kills < configuration.kills && Date() < deadline {
             let version = run % 2
@@ -82,10 +85,16 @@ public enum WriterChaos {
                                                           "--batch-size", String(configuration.batchSize), "--progress-json",
                                                           "--failures", setup.folder.appendingPathComponent("writer.failures.jsonl").path,
                                                           "--model", setup.model.path], log: logURL)
-            Thread.sleep(forTimeInterval: Double.random(in: configuration.killAfter, using: &random))
+            let launched = Date()
+            let lower = configuration.killAfter.lowerBound
+            let upper = max(lower, min(configuration.killAfter.upperBound, (fullRun ?? .infinity) * 0.9))
+            let killAt = launched.addingTimeInterval(Double.random(in: lower...upper, using: &random))
+            while process.isRunning && Date() < killAt { usleep(2_000) }
             if process.isRunning {
                 process.send(SIGKILL)
                 report.kills += 1
+            } else {
+                fullRun = Date().timeIntervalSince(launched)
             }
             process.wait(timeout: 60)
             if process.process.terminationReason == .exit {
