@@ -60,6 +60,12 @@ struct SlowClientTests {
                 // whole parallel suite, whose blocking tests can hold this process's two cooperative threads,
                 // only that it is answered, not refused or held for ever.)
                 #expect(seconds < 30, "a normal upload took \(seconds) s beside 100 trickling clients")
+                // The server that answered is this test's: its job is in this test's queue. (Two fresh-clone CI runs
+                // saw none of the trickling connections closed, as if they had reached a server with the default
+                // 60-s timeouts; this tells that apart from a guard that did not fire.)
+                let jobID = (try? JSONSerialization.jsonObject(with: Data(answer?.body ?? [])) as? [String: Any])?["job_id"] as? String
+                let ownJob = try jobID.map { try deps.storage.jobs.job(id: $0) != nil } ?? false
+                #expect(ownJob, "the normal upload's job \(jobID ?? "(none)") is not in this test's queue: another server answered on port \(port)")
                 // Every trickling connection is closed, not held: by the 2-s body timeout, which the release build's
                 // `vitrine-bench hostile` times. Here the bound is slack for a fully loaded CI run, where every suite
                 // runs at once beside PostgreSQL clusters and child processes (one such run saw none closed 6 s after
